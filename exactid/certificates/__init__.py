@@ -1,0 +1,1 @@
+"""Certificates of exactid verdicts and their trusted checker."""

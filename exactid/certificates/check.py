@@ -1,0 +1,504 @@
+"""Check an ``exactid.certificate/1`` local certificate (docs/certificates.md).
+
+This is the small, trusted path of exactid. It does not import the code that found the
+certificate: it re-implements what it needs (reading the network document, the exact
+forward pass, Jacobian rows by backpropagation, the Gram matrix, one path-lifting
+coordinate) and recomputes every number it can from the embedded network and samples.
+From the certificate it takes only evidence that it verifies exactly: indices, a prime,
+integer kernel vectors, a perturbed network.
+
+What it trusts:
+- Python integers and FLINT: exact rationals (``fmpq``), exact matrix products over Z and
+  Q, determinants modulo a word-size prime (``nmod_mat``) and ``fmpz.is_prime``;
+- ``exactid.numbers.parse_rational`` for reading exact numbers;
+- the mathematics of theory/local.md: Theorems 8 and 9 of BMB22 (sections 8, 12), the
+  sufficient test for theta not in Delta_X (3.3), Gamma by backpropagation with any
+  non-zero frozen edges (5.3, 6), the Gram formula (7), the activation families (10) and
+  the path-lifting invariance (2.5).
+
+Restrictions of this checker: primes must be below 2^64 (word-size modular arithmetic)
+and decimal exponents in numbers must have at most four digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import flint
+
+from exactid.numbers import parse_rational
+
+__all__ = ["CheckResult", "check_certificate"]
+
+CERTIFICATE_FORMAT = "exactid.certificate/1"
+NETWORK_FORMAT = "exactid.network/1"
+_VERDICT_OF_REASON = {
+    "C_S": "locally-identifiable",
+    "theorem-8": "not-locally-identifiable",
+    "never-active": "not-locally-identifiable",
+    "always-active": "not-locally-identifiable",
+    "gap": "inconclusive",
+    "degenerate-neuron": "not-applicable",
+    "sample-on-kink": "not-applicable",
+}
+_BIG_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*[1-9]\d{4,}")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of checking one certificate.
+
+    ``messages`` says what failed (on failure) or lists what was verified (on success).
+    """
+
+    valid: bool
+    verdict: str | None
+    reason: str | None
+    messages: tuple[str, ...]
+
+
+class _Invalid(Exception):
+    """A check failed; the message names the field and the problem."""
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise _Invalid(message)
+
+
+def _show(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - e.g. an integer too long to print
+        return type(value).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# ------------------------------------------------------------------ reading JSON
+def _dict(value: Any, where: str) -> dict:
+    _require(isinstance(value, dict), f"{where}: expected a JSON object, got {_show(value)}")
+    return value
+
+
+def _list(value: Any, where: str, length: int | None = None) -> list:
+    _require(isinstance(value, list), f"{where}: expected a JSON array, got {_show(value)}")
+    _require(length is None or len(value) == length,
+             f"{where}: expected {length} entries, got {len(value)}")
+    return value
+
+
+def _int(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:
+    _require(type(value) is int, f"{where}: expected a JSON integer, got {_show(value)}")
+    _require((low is None or value >= low) and (high is None or value < high),
+             f"{where}: {_show(value)} is not in [{low}, {high})")
+    return value
+
+
+def _number(value: Any, where: str) -> flint.fmpq:
+    _require(not (isinstance(value, str) and _BIG_EXPONENT.search(value)),
+             f"{where}: exponent too large in {_show(value)}")
+    try:
+        q = parse_rational(value, where)
+    except ValueError as exc:
+        raise _Invalid(str(exc)) from None
+    return flint.fmpq(q.numerator, q.denominator)
+
+
+def _network(doc: Any, where: str) -> tuple[list, list]:
+    """Return (weights, biases) of a network document as nested lists of fmpq."""
+    doc = _dict(doc, where)
+    _require(doc.get("format") == NETWORK_FORMAT,
+             f"{where}.format: expected {NETWORK_FORMAT!r}, got {_show(doc.get('format'))}")
+    layers = _list(doc.get("layers"), f"{where}.layers")
+    _require(len(layers) >= 2, f"{where}.layers: needs at least 2 layers (one hidden layer)")
+    weights: list = []
+    biases: list = []
+    for l, layer in enumerate(layers):
+        at = f"{where}.layers[{l}]"
+        layer = _dict(layer, at)
+        rows = _list(layer.get("weight"), f"{at}.weight")
+        _require(len(rows) > 0, f"{at}.weight: has no rows")
+        cols = len(weights[-1]) if weights else len(_list(rows[0], f"{at}.weight[0]"))
+        _require(cols > 0, f"{at}.weight: rows are empty")
+        weights.append([[_number(v, f"{at}.weight[{i}][{c}]")
+                         for c, v in enumerate(_list(row, f"{at}.weight[{i}]", cols))]
+                        for i, row in enumerate(rows)])
+        biases.append([_number(v, f"{at}.bias[{i}]")
+                       for i, v in enumerate(_list(layer.get("bias"), f"{at}.bias", len(rows)))])
+    return weights, biases
+
+
+# ------------------------------------------------------------------ exact computations
+def _relu_rows(z: flint.fmpq_mat) -> list:
+    return [[v if v > 0 else flint.fmpq(0) for v in row] for row in z.tolist()]
+
+
+def _forward(weights: list, biases: list, xs: list) -> tuple[list, list]:
+    """Return (zs, fs): zs[l][i] = z_{l+1}(x^i) (zs[-1] = output), fs[l][i] = input of layer l."""
+    fs, zs = [xs], []
+    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
+        z = flint.fmpq_mat(fs[-1]) * flint.fmpq_mat(w).transpose() + flint.fmpq_mat([b] * len(xs))
+        zs.append(z.tolist())
+        if l < len(weights) - 1:
+            fs.append(_relu_rows(z))
+    return zs, fs
+
+
+class _Theta:
+    """The claimed network and sample with everything the checks recompute from them."""
+
+    def __init__(self, weights: list, biases: list, xs: list) -> None:
+        self.weights, self.biases, self.xs = weights, biases, xs
+        self.widths = [len(self.weights[0][0])] + [len(w) for w in self.weights]
+        self.L, self.n, self.outs = len(self.weights), len(self.xs), self.widths[-1]
+        self.offsets = [0]  # flat index of W_l[0, 0], then of b_l[0]
+        for a, b in pairwise(self.widths):
+            self.offsets.append(self.offsets[-1] + a * b)
+        self.npar = self.offsets[-1] + sum(self.widths[1:])
+        self.D = self.npar - sum(self.widths[1:-1])
+        self.zs, self.fs = _forward(self.weights, self.biases, self.xs)
+        self._grads: dict[int, list] = {}
+
+    def hidden(self) -> list[tuple[int, int]]:
+        return [(l, j) for l in range(self.L - 1) for j in range(self.widths[l + 1])]
+
+    def gradients(self, k: int) -> list:
+        """Return g[l][i][j] = d f(x^i)[k] / d z_{l+1}[j] for all samples (local.md 6)."""
+        if k not in self._grads:
+            g = [[[flint.fmpq(int(j == k)) for j in range(self.outs)]] * self.n]
+            for l in range(self.L - 2, -1, -1):
+                back = (flint.fmpq_mat(g[0]) * flint.fmpq_mat(self.weights[l + 1])).tolist()
+                g.insert(0, [[v if z > 0 else flint.fmpq(0) for v, z in zip(row, zrow, strict=True)]
+                             for row, zrow in zip(back, self.zs[l], strict=True)])
+            self._grads[k] = g
+        return self._grads[k]
+
+    def jacobian_row(self, i: int, k: int) -> list:
+        """Return the gradient of output k at sample i w.r.t. all parameters, flat order."""
+        g = self.gradients(k)
+        row = [a * b for l in range(self.L) for a in g[l][i] for b in self.fs[l][i]]
+        return row + [a for l in range(self.L) for a in g[l][i]]
+
+    def gram(self) -> flint.fmpq_mat:
+        """Return G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of local.md 7."""
+        x = flint.fmpq_mat(self.xs)
+        inner = (x * x.transpose()).entries()
+        cs = []
+        for l in range(self.L - 1):
+            a = flint.fmpz_mat([[int(z > 0) for z in row] for row in self.zs[l]])
+            cs.append((a * a.transpose()).entries())
+        entries = []
+        for e in range(self.n * self.n):
+            suffix, total = 1, 1
+            for c in reversed(cs):
+                suffix *= c[e]
+                total += suffix
+            entries.append(inner[e] * suffix + total)
+        return flint.fmpq_mat(self.n, self.n, entries)
+
+
+def _nonsingular_mod(rows: list, p: int) -> bool:
+    """Return whether the square rational matrix, rows scaled to integers, has det != 0 mod p."""
+    ints: list = []
+    for row in rows:
+        ints += flint.fmpq_mat(1, len(row), row).numer_denom()[0].entries()  # row * lcm(denoms)
+    return len(rows) == 0 or flint.nmod_mat(len(rows), len(rows), ints, p).det() != 0
+
+
+def _bias_path(weights: list, biases: list, layer: int, path: list) -> flint.fmpq:
+    """Return phi[p, k] for the bias path p = path[:-1] starting in hidden layer ``layer``."""
+    value = biases[layer][path[0]]
+    for m in range(len(path) - 1):
+        value *= weights[layer + 1 + m][path[m + 1]][path[m]]
+    return value
+
+
+# ------------------------------------------------------------------ shared checks
+def _not_in_s(t: _Theta, done: list) -> None:
+    for l, j in t.hidden():
+        _require(any(row[j] != 0 for row in t.weights[l + 1]),
+                 f"theta is in S: hidden neuron [{l}, {j}] has all outgoing weights zero")
+        _require(any(v != 0 for v in t.weights[l][j]) or t.biases[l][j] != 0,
+                 f"theta is in S: hidden neuron [{l}, {j}] has zero incoming weights and bias")
+    done.append("theta is not in S (no degenerate hidden neuron)")
+
+
+def _no_kinks(t: _Theta, samples: Any, done: list) -> None:
+    for i in sorted(samples):
+        for l, j in t.hidden():
+            _require(t.zs[l][i][j] != 0, f"sample {i} is on a kink of hidden neuron [{l}, {j}] "
+                                         "(zero pre-activation)")
+    done.append(f"no zero hidden pre-activation at the {len(samples)} samples used")
+
+
+def _prime(ev: dict, done: list) -> int:
+    p = _int(ev.get("prime"), "evidence.prime", 3, 2**64)
+    _require(flint.fmpz(p).is_prime(), f"evidence.prime: {p} is not prime")
+    done.append(f"evidence.prime {p} is prime")
+    return p
+
+
+def _free_columns(t: _Theta, ev: dict, done: list) -> list[int]:
+    """Return Gamma's columns: flat parameter indices without the frozen edges."""
+    edges = _list(ev.get("frozen_edges"), "evidence.frozen_edges", len(t.hidden()))
+    frozen = set()
+    for h, (l, j) in enumerate(t.hidden()):
+        where = f"evidence.frozen_edges[{h}]"
+        e = _list(edges[h], where, 3)
+        _require(type(e[0]) is int and type(e[1]) is int and (e[0], e[1]) == (l, j),
+                 f"{where}: expected [{l}, {j}, target] (hidden neurons in order)")
+        s = _int(e[2], f"{where} target", 0, t.widths[l + 2])
+        _require(t.weights[l + 1][s][j] != 0, f"{where}: the frozen edge is zero")
+        frozen.add(t.offsets[l + 1] + s * t.widths[l + 1] + j)
+    done.append(f"frozen_edges: one non-zero outgoing edge for each of the {len(frozen)} "
+                "hidden neurons")
+    return [c for c in range(t.npar) if c not in frozen]
+
+
+def _indices(value: Any, where: str, length: int | None, bound: int) -> list[int]:
+    out = [_int(v, f"{where}[{a}]", 0, bound) for a, v in enumerate(_list(value, where, length))]
+    _require(len(set(out)) == len(out), f"{where}: indices are not distinct")
+    return out
+
+
+def _pairs(t: _Theta, value: Any, where: str, length: int | None) -> list[tuple[int, int]]:
+    out = []
+    for a, pair in enumerate(_list(value, where, length)):
+        pair = _list(pair, f"{where}[{a}]", 2)
+        out.append((_int(pair[0], f"{where}[{a}] sample", 0, t.n),
+                    _int(pair[1], f"{where}[{a}] output", 0, t.outs)))
+    _require(len(set(out)) == len(out), f"{where}: [sample, output] pairs are not distinct")
+    return out
+
+
+def _jacobian_minor(t: _Theta, ev: dict, free: list, p: int, done: list) -> int:
+    minor = _dict(ev.get("jacobian_minor"), "evidence.jacobian_minor")
+    rows = _pairs(t, minor.get("rows"), "evidence.jacobian_minor.rows", None)
+    cols = _indices(minor.get("columns"), "evidence.jacobian_minor.columns", len(rows), t.D)
+    matrix = [[row[free[c]] for c in cols] for row in (t.jacobian_row(i, k) for i, k in rows)]
+    _require(_nonsingular_mod(matrix, p), "evidence.jacobian_minor: singular modulo the prime")
+    done.append(f"jacobian_minor: non-singular {len(rows)} x {len(rows)} minor of Gamma, "
+                f"so R_Gamma >= {len(rows)}")
+    return len(rows)
+
+
+def _kernel(matrix: flint.fmpq_mat, ev: dict, name: str, count: int, p: int,
+            done: list) -> None:
+    """Check ``count`` integer vectors with matrix K = 0 and a non-singular K minor."""
+    length = matrix.ncols()
+    vectors = [[_int(v, f"evidence.{name}[{b}][{a}]") for a, v in
+                enumerate(_list(vec, f"evidence.{name}[{b}]", length))]
+               for b, vec in enumerate(_list(ev.get(name), f"evidence.{name}", count))]
+    rows = _indices(_dict(ev.get(f"{name}_minor"), f"evidence.{name}_minor").get("rows"),
+                    f"evidence.{name}_minor.rows", count, length)
+    _require(_nonsingular_mod([[vec[a] for vec in vectors] for a in rows], p),
+             f"evidence.{name}_minor: singular modulo the prime")
+    if count:
+        k = flint.fmpq_mat(length, count, [vec[a] for a in range(length) for vec in vectors])
+        _require(matrix * k == flint.fmpq_mat(matrix.nrows(), count),
+                 f"evidence.{name}: the product with the matrix is not zero")
+    done.append(f"{name}: {count} independent exact kernel vectors, so rank <= "
+                f"{length - count}")
+
+
+def _claim_ranks(claim: dict, jacobian: int | None, activation: int | None) -> None:
+    for key, expected in (("rank_jacobian", jacobian), ("rank_activation", activation)):
+        _require(key in claim, f"claim: missing field {key!r}")
+        value = claim[key]
+        ok = value is None if expected is None else (type(value) is int and value == expected)
+        _require(ok, f"claim.{key}: expected {_show(expected)}, got {_show(value)}")
+
+
+def _neuron(t: _Theta, value: Any) -> tuple[int, int]:
+    pair = _list(value, "evidence.neuron", 2)
+    layer = _int(pair[0], "evidence.neuron layer", 0, t.L - 1)
+    return layer, _int(pair[1], "evidence.neuron index", 0, t.widths[layer + 1])
+
+
+# ------------------------------------------------------------------ one check per reason
+def _check_cs(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    p, free = _prime(ev, done), _free_columns(t, ev, done)
+    rows = _pairs(t, ev.get("rows"), "evidence.rows", t.D)
+    _not_in_s(t, done)
+    _no_kinks(t, {i for i, _ in rows}, done)
+    matrix = [[row[c] for c in free] for row in (t.jacobian_row(i, k) for i, k in rows)]
+    _require(_nonsingular_mod(matrix, p), "evidence.rows: Gamma[rows, :] is singular modulo "
+                                          "the prime")
+    done.append(f"Gamma[rows, :] is a non-singular {t.D} x {t.D} matrix: R_Gamma = D, "
+                "C_S holds (Theorem 9)")
+    _claim_ranks(claim, t.D, None)
+
+
+def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    p, free = _prime(ev, done), _free_columns(t, ev, done)
+    _not_in_s(t, done)
+    _no_kinks(t, range(t.n), done)
+    r = _jacobian_minor(t, ev, free, p, done)
+    q = len(_list(ev.get("gram_kernel"), "evidence.gram_kernel"))
+    _require(q <= t.n, "evidence.gram_kernel: more vectors than samples")
+    _kernel(t.gram(), ev, "gram_kernel", q, p, done)
+    _require(r == t.outs * (t.n - q), f"evidence: minor size r = {r} differs from "
+                                      f"N_L (n - q) = {t.outs * (t.n - q)}")
+    _require(r < t.D, f"evidence: r = {r} is not below D = {t.D}")
+    done.append(f"R_Gamma = R_A = {r} < D = {t.D}: C_N fails (Theorem 8)")
+    _claim_ranks(claim, r, r)
+
+
+def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    p, free = _prime(ev, done), _free_columns(t, ev, done)
+    _not_in_s(t, done)
+    _no_kinks(t, range(t.n), done)
+    r = _jacobian_minor(t, ev, free, p, done)
+    _require(r < t.D, f"evidence.jacobian_minor: size r = {r} is not below D = {t.D}")
+    gamma = [[row[c] for c in free] for row in
+             (t.jacobian_row(i, k) for i in range(t.n) for k in range(t.outs))]
+    _kernel(flint.fmpq_mat(gamma), ev, "jacobian_kernel", t.D - r, p, done)
+    minor = _dict(ev.get("gram_minor"), "evidence.gram_minor")
+    rows = _indices(minor.get("rows"), "evidence.gram_minor.rows", None, t.n)
+    cols = _indices(minor.get("columns"), "evidence.gram_minor.columns", len(rows), t.n)
+    gram = t.gram()
+    _require(_nonsingular_mod([[gram[a, b] for b in cols] for a in rows], p),
+             "evidence.gram_minor: singular modulo the prime")
+    r_g = len(rows)
+    done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")
+    _kernel(gram, ev, "gram_kernel", t.n - r_g, p, done)
+    _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below R_A = {t.outs * r_g}")
+    done.append(f"R_Gamma = {r} < R_A = {t.outs * r_g} and R_Gamma < D = {t.D}: "
+                "no theorem applies")
+    _claim_ranks(claim, r, t.outs * r_g)
+
+
+def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool) -> None:
+    layer, j = _neuron(t, ev.get("neuron"))
+    _not_in_s(t, done)
+    for i in range(t.n):
+        z = t.zs[layer][i][j]
+        _require(z >= 0 if always else z <= 0, f"evidence.neuron: hidden neuron [{layer}, {j}] "
+                 f"has pre-activation {z} at sample {i}")
+    done.append(f"hidden neuron [{layer}, {j}] is {'always' if always else 'never'} active")
+    step = _number(ev.get("t"), "evidence.t")
+    _require(step > 0, f"evidence.t: {step} is not positive")
+    weights = [[list(row) for row in w] for w in t.weights]
+    biases = [list(b) for b in t.biases]
+    biases[layer][j] += step if always else -step
+    if always:
+        for u, row in enumerate(weights[layer + 1]):
+            biases[layer + 1][u] -= step * row[j]
+    new_weights, new_biases = _network(ev.get("perturbed_network"), "evidence.perturbed_network")
+    _require(new_weights == weights and new_biases == biases,
+             "evidence.perturbed_network: differs from the construction of local.md "
+             f"{'10.2' if always else '10.1'} with t = {step}")
+    done.append(f"perturbed_network is the construction of local.md "
+                f"{'10.2' if always else '10.1'} with t = {step}")
+    _require(_forward(new_weights, new_biases, t.xs)[0][-1] == t.zs[-1],
+             "evidence.perturbed_network: outputs differ from theta's on the sample")
+    done.append("perturbed_network has exactly the same outputs at every sample")
+    path = _list(ev.get("path"), "evidence.path", t.L - layer)
+    for m, v in enumerate(path):
+        _int(v, f"evidence.path[{m}]", 0, t.widths[layer + 1 + m])
+    _require(path[0] == j, f"evidence.path: starts at {path[0]}, not at neuron {j}")
+    before = _bias_path(t.weights, t.biases, layer, path)
+    after = _bias_path(new_weights, new_biases, layer, path)
+    _require(before != after, "evidence.path: the bias-path coordinate of phi is unchanged")
+    done.append(f"phi along the bias path changes from {before} to {after}: theta' is not "
+                "equivalent to theta (local.md 2.5)")
+    _claim_ranks(claim, None, None)
+
+
+def _check_degenerate(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    layer, j = _neuron(t, ev.get("neuron"))
+    case = ev.get("case")
+    if case == "zero-outgoing":
+        _require(all(row[j] == 0 for row in t.weights[layer + 1]),
+                 f"evidence: hidden neuron [{layer}, {j}] has a non-zero outgoing weight")
+    else:
+        _require(case == "zero-incoming", f"evidence.case: unknown case {_show(case)}")
+        _require(all(v == 0 for v in t.weights[layer][j]) and t.biases[layer][j] == 0,
+                 f"evidence: hidden neuron [{layer}, {j}] has a non-zero incoming weight or bias")
+    done.append(f"hidden neuron [{layer}, {j}] is degenerate ({case}): theta is in S")
+    _claim_ranks(claim, None, None)
+
+
+def _check_kink(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    i = _int(ev.get("sample"), "evidence.sample", 0, t.n)
+    layer, j = _neuron(t, ev.get("neuron"))
+    z = t.zs[layer][i][j]
+    _require(z == 0, f"evidence: pre-activation of [{layer}, {j}] at sample {i} is {z}, not 0")
+    done.append(f"sample {i} is on the kink of hidden neuron [{layer}, {j}]")
+    _claim_ranks(claim, None, None)
+
+
+_CHECKS = {
+    "C_S": _check_cs,
+    "theorem-8": _check_theorem8,
+    "gap": _check_gap,
+    "never-active": lambda *a: _check_activation(*a, always=False),
+    "always-active": lambda *a: _check_activation(*a, always=True),
+    "degenerate-neuron": _check_degenerate,
+    "sample-on-kink": _check_kink,
+}
+
+
+def _check(doc: Any) -> list[str]:
+    doc = _dict(doc, "certificate")
+    _require(doc.get("format") == CERTIFICATE_FORMAT,
+             f"format: expected {CERTIFICATE_FORMAT!r}, got {_show(doc.get('format'))}")
+    _require(doc.get("kind") == "local", f"kind: expected 'local', got {_show(doc.get('kind'))}")
+    claim = _dict(doc.get("claim"), "claim")
+    verdict, reason = claim.get("verdict"), claim.get("reason")
+    _require(isinstance(reason, str) and reason in _VERDICT_OF_REASON,
+             f"claim.reason: unknown reason {_show(reason)}")
+    _require(verdict == _VERDICT_OF_REASON[reason], f"claim.verdict: {_show(verdict)} is not "
+             f"allowed with reason {reason!r} (expected {_VERDICT_OF_REASON[reason]!r})")
+    weights, biases = _network(doc.get("network"), "network")
+    dim = len(weights[0][0])
+    xs = [[_number(v, f"samples[{i}][{c}]") for c, v in enumerate(_list(x, f"samples[{i}]", dim))]
+          for i, x in enumerate(_list(doc.get("samples"), "samples"))]
+    _require(len(xs) > 0, "samples: no samples")
+    t = _Theta(weights, biases, xs)
+    done = [f"network: widths {tuple(t.widths)}, D = {t.D}; {t.n} samples of dimension {dim}"]
+    _require(type(claim.get("dimension")) is int and claim["dimension"] == t.D,
+             f"claim.dimension: expected D = {t.D}, got {_show(claim.get('dimension'))}")
+    outputs = _list(claim.get("outputs"), "claim.outputs", t.n)
+    for i, row in enumerate(outputs):
+        for k, v in enumerate(_list(row, f"claim.outputs[{i}]", t.outs)):
+            _require(_number(v, f"claim.outputs[{i}][{k}]") == t.zs[-1][i][k],
+                     f"claim.outputs[{i}][{k}]: {_show(v)} differs from the exact output "
+                     f"{t.zs[-1][i][k]}")
+    done.append("claim.dimension and claim.outputs agree with the exact recomputation")
+    _CHECKS[reason](t, claim, _dict(doc.get("evidence"), "evidence"), done)
+    return done
+
+
+def check_certificate(doc: object) -> CheckResult:
+    """Return whether ``doc`` is a valid ``exactid.certificate/1`` local certificate.
+
+    Parameters
+    ----------
+    doc : object
+        The parsed JSON document (any value: malformed input is reported, never raised).
+
+    Returns
+    -------
+    CheckResult
+        ``valid`` and, on failure, the first check that failed; on success one message per
+        verified fact. ``verdict`` and ``reason`` are the claimed ones when they are strings.
+
+    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 10 and 12.
+    """
+    verdict = reason = None
+    try:
+        claim = doc.get("claim") if isinstance(doc, dict) else None
+        if isinstance(claim, dict):
+            verdict, reason = (v if isinstance(v, str) else None
+                               for v in (claim.get("verdict"), claim.get("reason")))
+        messages = _check(doc)
+    except _Invalid as exc:
+        return CheckResult(False, verdict, reason, (str(exc),))
+    except Exception as exc:  # noqa: BLE001 - the checker never raises on bad input
+        return CheckResult(False, verdict, reason,
+                           (f"malformed certificate: {type(exc).__name__}: {exc}",))
+    return CheckResult(True, verdict, reason, tuple(messages))

@@ -1,0 +1,218 @@
+"""Command line: argument parsing and rendering only; the mathematics lives in the library.
+
+Exit status: 0 when the command ran (whatever the verdict); 1 when ``exactid check``
+rejects a certificate; 2 for usage and input errors (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, NoReturn, Sequence
+
+from .errors import ExactidError
+from .numbers import format_rational
+
+__all__ = ["main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"exactid: {message} (see 'exactid --help')\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="exactid", description="Exact, certified identifiability verdicts for "
+                "ReLU networks with rational weights.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    loc = sub.add_parser("local", help="local identifiability from a finite sample")
+    loc.add_argument("network")
+    loc.add_argument("--samples", required=True, help="JSON array of arrays, or CSV")
+    loc.add_argument("--json", action="store_true", help="print one JSON object")
+    loc.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
+    loc.add_argument("--seed", type=int, default=0, help="seed of the random primes")
+    loc.add_argument("--no-float-check", action="store_true",
+                     help="skip the float64 numpy rank cross-check")
+    ev = sub.add_parser("eval", help="exact outputs and activation patterns")
+    ev.add_argument("network")
+    ev.add_argument("--samples", required=True)
+    ev.add_argument("--json", action="store_true")
+    eq = sub.add_parser("equiv", help="equivalence up to permutation and positive rescaling")
+    eq.add_argument("a")
+    eq.add_argument("b")
+    eq.add_argument("--json", action="store_true")
+    ch = sub.add_parser("check", help="re-verify a certificate with the independent checker")
+    ch.add_argument("certificate")
+    ch.add_argument("--json", action="store_true")
+    sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``exactid`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except ExactidError as exc:
+        print(f"exactid: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("exactid: interrupted", file=sys.stderr)
+        return 130
+
+
+def _print_json(obj: Any) -> None:
+    from .formats import dump_json
+
+    print(dump_json(obj))
+
+
+def _cmd_local(args: argparse.Namespace) -> int:
+    from .formats import dump_json, read_network, read_samples, write_text_atomic
+    from .verdicts import local_verdict
+
+    net = read_network(args.network)
+    if net.depth < 2:
+        raise_input(f"{args.network}: the network has no hidden layer; 'local' needs at "
+                    "least one hidden ReLU layer")
+    samples = read_samples(args.samples, net.n_inputs)
+    result = local_verdict(net, samples, seed=args.seed,
+                           certificate=bool(args.certificate),
+                           float_check=not args.no_float_check)
+    if args.certificate:
+        write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(render_local(result, args.network, args.samples, args.certificate))
+    return 0
+
+
+def raise_input(message: str) -> NoReturn:
+    from .errors import InputError
+
+    raise InputError(message)
+
+
+def render_local(result: Any, net_name: str, samples_name: str,
+                 certificate: str | None = None) -> str:
+    """The human-readable report of a local verdict."""
+    rows = [
+        ("network", net_name),
+        ("samples", samples_name),
+        ("parameters (Npar)", result.params),
+        ("hidden neurons (H)", result.hidden),
+        ("dimension D = Npar - H", result.dimension),
+        ("samples n", result.samples),
+        ("outputs N_L", result.outputs),
+        ("paths |P|", result.paths),
+        ("sample-size bound ceil(D/N_L)", result.sample_bound),
+        ("pattern bound on rank alpha", _dash(result.pattern_bound)),
+        ("rank Gamma (exact)", _dash(result.rank_jacobian)),
+        ("rank Gamma (numpy float64)", _dash(result.float_rank_jacobian)),
+        ("R_A = N_L rank G (exact)", _dash(result.rank_activation)),
+    ]
+    width = max(len(k) for k, _ in rows)
+    lines = ["exactid local identifiability report", ""]
+    lines += [f"  {k:<{width}}  {v}" for k, v in rows]
+    lines += ["", "  activation counts (samples where z > 0), per hidden layer:"]
+    for l, counts in enumerate(result.activation_counts):
+        lines.append(f"    layer {l}: " + " ".join(str(c) for c in counts))
+    lines += ["", f"  VERDICT: {result.verdict}", f"  backed by: {result.theorem}", ""]
+    lines += [f"  - {r}" for r in result.reasons]
+    lines += [f"  WARNING: {w}" for w in result.warnings]
+    if certificate:
+        lines.append(f"\n  certificate written to {certificate}; re-verify with "
+                     f"'exactid check {certificate}'")
+    return "\n".join(lines)
+
+
+def _dash(v: Any) -> str:
+    return "-" if v is None else str(v)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from .formats import read_network, read_samples
+
+    net = read_network(args.network)
+    samples = read_samples(args.samples, net.n_inputs)
+    fp = net.forward(samples)
+    kinks: dict[int, list[list[int]]] = {}
+    for i, l, j in fp.zeros:
+        kinks.setdefault(i, []).append([l, j])
+    outputs = fp.outputs()
+    patterns = [None if i in kinks else [[int(v) for v in layer[i]] for layer in fp.active]
+                for i in range(len(samples))]
+    if args.json:
+        _print_json({
+            "outputs": [[format_rational(v) for v in out] for out in outputs],
+            "patterns": patterns,
+            "kinks": [{"sample": i, "neurons": kinks[i]} for i in sorted(kinks)],
+        })
+        return 0
+    for i, (x, out) in enumerate(zip(samples, outputs)):
+        pat = ("on kink of " + ", ".join(f"layer {l} neuron {j}" for l, j in kinks[i])
+               if i in kinks else " | ".join("".join(map(str, p)) for p in patterns[i]))
+        print(f"{i:>5}  x = ({', '.join(map(format_rational, x))})  "
+              f"f = ({', '.join(map(format_rational, out))})  pattern {pat}")
+    return 0
+
+
+def _cmd_equiv(args: argparse.Namespace) -> int:
+    from .formats import read_network
+    from .symmetry import equivalence
+
+    result = equivalence(read_network(args.a), read_network(args.b))
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    if result.equivalent:
+        print(f"{args.a} and {args.b} are equivalent up to permutation and positive rescaling")
+        for l, (perm, lams) in enumerate(zip(result.permutations, result.scalings)):
+            maps = ", ".join(f"{j}->{p} (x{format_rational(s)})"
+                             for j, (p, s) in enumerate(zip(perm, lams)))
+            print(f"  hidden layer {l}: {maps}")
+    elif result.equivalent is False:
+        print(f"{args.a} and {args.b} are NOT equivalent: {result.obstruction}")
+    else:
+        print(f"undecided: {result.obstruction}")
+    return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .certificates.check import check_certificate
+    from .formats import read_json
+
+    result = check_certificate(read_json(args.certificate))
+    if args.json:
+        _print_json({"valid": result.valid, "verdict": result.verdict,
+                     "reason": result.reason, "messages": list(result.messages)})
+    else:
+        status = "VALID" if result.valid else "INVALID"
+        print(f"{args.certificate}: {status} certificate"
+              + (f" for verdict {result.verdict} ({result.reason})" if result.verdict else ""))
+        for m in result.messages:
+            print(f"  - {m}")
+    return 0 if result.valid else 1
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .certificates.check import check_certificate
+    from .demo import demo_network, demo_samples
+    from .verdicts import local_verdict
+
+    result = local_verdict(demo_network(), demo_samples())
+    print(render_local(result, "embedded example (local.md 13.1, widths 2-3-2-1)",
+                       "embedded 15-point sample"))
+    check = check_certificate(json.loads(json.dumps(result.certificate)))
+    print(f"\n  certificate re-verified by the independent checker: "
+          f"{'VALID' if check.valid else 'INVALID'}")
+    return 0 if check.valid else 1
+
+
+_COMMANDS = {"local": _cmd_local, "eval": _cmd_eval, "equiv": _cmd_equiv,
+             "check": _cmd_check, "demo": _cmd_demo}
+
+if __name__ == "__main__":
+    sys.exit(main())

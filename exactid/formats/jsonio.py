@@ -1,0 +1,160 @@
+"""JSON and CSV files: networks (``exactid.network/1``) and samples.
+
+Numbers are written as JSON integers when integral and as ``"p/q"`` strings otherwise, so
+that reading and writing round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import InputError
+from ..network import Network, as_samples
+from ..numbers import format_rational, loads_json, parse_rational
+
+NETWORK_FORMAT = "exactid.network/1"
+
+
+def number_to_json(q: Fraction) -> int | str:
+    """Integers as JSON integers, other rationals as exact ``"p/q"`` strings."""
+    return q.numerator if q.denominator == 1 else format_rational(q)
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Return the parsed content of a JSON file, decimals kept exact."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+    try:
+        return loads_json(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: malformed JSON ({exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno})") from None
+    except ValueError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def network_to_doc(net: Network) -> dict:
+    """Return the ``exactid.network/1`` document of a network."""
+    return {
+        "format": NETWORK_FORMAT,
+        "layers": [
+            {"weight": [[number_to_json(v) for v in row] for row in w],
+             "bias": [number_to_json(v) for v in b]}
+            for w, b in zip(net.weights, net.biases)
+        ],
+    }
+
+
+def network_from_doc(doc: Any, where: str = "network") -> Network:
+    """Return the network described by an ``exactid.network/1`` document."""
+    if not isinstance(doc, dict):
+        raise InputError(f"{where}: expected a JSON object with format {NETWORK_FORMAT!r}")
+    if doc.get("format") != NETWORK_FORMAT:
+        raise InputError(f"{where}: unknown format tag {doc.get('format')!r}, "
+                         f"expected {NETWORK_FORMAT!r}")
+    layers = doc.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise InputError(f"{where}: 'layers' must be a non-empty list")
+    weights, biases = [], []
+    for l, layer in enumerate(layers):
+        if not isinstance(layer, dict) or "weight" not in layer or "bias" not in layer:
+            raise InputError(f"{where}: layer {l} must be an object with 'weight' and 'bias'")
+        w, b = layer["weight"], layer["bias"]
+        if not isinstance(w, list) or not all(isinstance(r, list) for r in w):
+            raise InputError(f"{where}: layer {l} weight must be a list of rows")
+        if not isinstance(b, list):
+            raise InputError(f"{where}: layer {l} bias must be a list")
+        weights.append(w)
+        biases.append(b)
+    return Network.from_lists(weights, biases, where=where)
+
+
+def read_network(path: str | os.PathLike) -> Network:
+    """Read an ``exactid.network/1`` JSON file."""
+    return network_from_doc(read_json(path), where=str(path))
+
+
+def samples_to_doc(samples: Sequence[Sequence[Fraction]]) -> list[list[int | str]]:
+    """Return samples as a JSON array of arrays of exact numbers."""
+    return [[number_to_json(Fraction(v)) for v in row] for row in samples]
+
+
+def samples_from_doc(doc: Any, dim: int, where: str = "samples") -> list[list[Fraction]]:
+    """Return samples from a JSON array of arrays, checking their dimension."""
+    if not isinstance(doc, list):
+        raise InputError(f"{where}: expected a JSON array of samples (arrays of numbers)")
+    return as_samples(doc, dim, where)
+
+
+def _read_csv(path: str | os.PathLike) -> list[list[Fraction]]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        try:
+            rows.append([parse_rational(cell.strip(), f"{path}: line {lineno}")
+                         for cell in line.split(",")])
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+    return rows
+
+
+def read_samples(path: str | os.PathLike, dim: int) -> list[list[Fraction]]:
+    """Read samples from a JSON array of arrays, or a CSV file with one sample per line."""
+    if str(path).lower().endswith(".csv"):
+        rows: Any = _read_csv(path)
+    else:
+        rows = read_json(path)
+    samples = samples_from_doc(rows, dim, where=str(path))
+    if not samples:
+        raise InputError(f"{path}: no samples")
+    return samples
+
+
+def dump_json(obj: Any) -> str:
+    """Serialise a JSON document (Fractions become exact strings)."""
+    def default(o: Any) -> Any:
+        if isinstance(o, Fraction):
+            return number_to_json(o)
+        raise TypeError(f"cannot serialise {type(o).__name__}")
+    return json.dumps(obj, indent=1, default=default)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a file all at once: a failure leaves no half-written file behind."""
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_network(path: str | os.PathLike, net: Network) -> None:
+    """Write a network as an ``exactid.network/1`` JSON file."""
+    write_text_atomic(path, dump_json(network_to_doc(net)) + "\n")
+
+
+def write_samples(path: str | os.PathLike, samples: Sequence[Sequence[Fraction]]) -> None:
+    """Write samples as JSON (or CSV when the name ends with ``.csv``)."""
+    if str(path).lower().endswith(".csv"):
+        text = "".join(",".join(format_rational(v) for v in row) + "\n" for row in samples)
+    else:
+        text = dump_json(samples_to_doc(samples)) + "\n"
+    write_text_atomic(path, text)

@@ -1,0 +1,247 @@
+"""Exact parameter Jacobians of f_theta(X) by backpropagation (``theory/local.md`` 5-6).
+
+Row (i, k) of J is the gradient of output k at sample i (index i * N_L + k); columns
+follow the flat parameter order of local.md 1.2. Gamma is J without the frozen edges
+(one non-zero outgoing edge per hidden neuron, local.md 4); rank Gamma = rank J
+(local.md 5.3).
+
+Large Jacobians are never built entry by entry from Fractions: all denominators are
+cleared once, per layer, so that ``J_int = J * diag(column_scale)`` is an integer matrix
+(a column scaling, which changes neither the rank nor whether a minor vanishes), obtained
+from FLINT integer products and assembled modulo a prime with NumPy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Sequence
+
+import flint
+import numpy as np
+
+from .errors import InputError
+from .linalg import ExactMatrix, matmul_mod
+from .network import ForwardPass, Network
+
+__all__ = [
+    "FrozenEdge",
+    "JacobianData",
+    "frozen_edges",
+    "gamma_columns",
+    "jacobian",
+    "rescaling_tangents",
+]
+
+
+@dataclass(frozen=True)
+class FrozenEdge:
+    """The edge ``weights[layer+1][target][neuron]`` frozen for hidden neuron (layer, neuron)."""
+
+    layer: int
+    neuron: int
+    target: int
+
+
+def frozen_edges(net: Network) -> list[FrozenEdge]:
+    """Return, per hidden neuron, the outgoing edge of largest |weight| (ties: smallest index).
+
+    Raises ``InputError`` if a hidden neuron has no non-zero outgoing weight (theta in S).
+    """
+    edges = []
+    for l, j in net.hidden_neurons():
+        column = [abs(row[j]) for row in net.weights[l + 1]]
+        best = max(column)
+        if best == 0:
+            raise InputError(f"hidden layer {l} neuron {j} has all outgoing weights zero")
+        edges.append(FrozenEdge(l, j, column.index(best)))
+    return edges
+
+
+def gamma_columns(net: Network, frozen: Sequence[FrozenEdge]) -> list[int]:
+    """Flat indices of Gamma's columns: all parameters except the frozen edges."""
+    removed = {net.weight_index(e.layer + 1, e.target, e.neuron) for e in frozen}
+    return [c for c in range(net.n_params) if c not in removed]
+
+
+def _layer_denominator(rows: Sequence[Sequence[Fraction]]) -> int:
+    d = 1
+    for row in rows:
+        for v in row:
+            d = math.lcm(d, v.denominator)
+    return d
+
+
+@dataclass(frozen=True)
+class JacobianData:
+    """Integer data from which J_int = J * diag(column_scale) is assembled on demand.
+
+    ``weights[l]`` is the integer numerator of W_{l+1} (its denominators cleared by one
+    factor per layer); ``masks[l]`` the 0/1 pattern of hidden layer l; the forward pass
+    ``fp`` holds the integer f_l. Gradients are propagated exactly (``fmpz_mat``) or
+    modulo a prime (``nmod_mat``); ``column_scale[c]`` is the positive rational with
+    J[:, c] = J_int[:, c] * column_scale[c].
+    """
+
+    net: Network
+    fp: ForwardPass
+    weights: tuple[np.ndarray, ...]
+    masks: tuple[np.ndarray, ...]
+    column_scale: tuple[Fraction, ...]
+
+    @property
+    def n(self) -> int:
+        return self.fp.post[0].nrows()
+
+    @property
+    def nrows(self) -> int:
+        return self.n * self.net.n_outputs
+
+    def _grads(self, k: int, modulus: int | None) -> list[np.ndarray]:
+        """Integer gradients of output k with respect to z_1, ..., z_L (n x N_l each)."""
+        net, n, nout = self.net, self.n, self.net.n_outputs
+        g = np.zeros((n, nout), dtype=np.int64 if modulus else object)
+        g[:, k] = 1
+        grads = [g]
+        for l in range(net.depth - 2, -1, -1):
+            w = self.weights[l + 1]
+            if modulus:
+                g = matmul_mod(g, (w % modulus).astype(np.int64), modulus) * self.masks[l]
+            else:
+                g = g.dot(w) * self.masks[l]
+            grads.insert(0, g)
+        return grads
+
+    def _posts(self, modulus: int | None) -> list[np.ndarray]:
+        if modulus:
+            return [(v % modulus).astype(np.int64) for v in self.fp.post_values]
+        return [v.astype(object) for v in self.fp.post_values]
+
+    def _assemble(self, columns: Sequence[int], modulus: int | None) -> np.ndarray:
+        net, n, nout = self.net, self.n, self.net.n_outputs
+        posts = self._posts(modulus)
+        out = np.empty((n * nout, len(columns)), dtype=np.int64 if modulus else object)
+        cols = list(columns)
+        for k in range(nout):
+            grads = self._grads(k, modulus)
+            blocks = []
+            for l in range(net.depth):
+                block = grads[l][:, :, None] * posts[l][:, None, :]
+                if modulus:
+                    block %= modulus
+                blocks.append(block.reshape(n, -1))
+            out[k::nout] = np.concatenate(blocks + grads, axis=1)[:, cols]
+        return out
+
+    def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
+        """J_int[:, columns] modulo p (int64; p < 2**31 so that products fit)."""
+        return self._assemble(columns, p)
+
+    def exact_int(self, columns: Sequence[int]) -> flint.fmpz_mat:
+        """J_int[:, columns] exactly."""
+        arr = self._assemble(columns, None)
+        return flint.fmpz_mat(arr.shape[0], arr.shape[1], [int(v) for v in arr.ravel()])
+
+    def matrix(self, columns: Sequence[int]) -> ExactMatrix:
+        """J_int[:, columns] for the rank engine."""
+        cols = list(columns)
+        return ExactMatrix((self.nrows, len(cols)), lambda p: self.residues(p, cols),
+                           lambda: self.exact_int(cols))
+
+    def rational_rows(self, rows: Sequence[int], columns: Sequence[int]) -> list[list[Fraction]]:
+        """The true rational entries J[rows, columns] (small selections only)."""
+        arr = self._assemble(columns, None)
+        scale = [self.column_scale[c] for c in columns]
+        return [[Fraction(int(arr[r, j])) * scale[j] for j in range(len(scale))] for r in rows]
+
+
+def backpropagate(net: Network, fp: ForwardPass) -> JacobianData:
+    """Return the integer data of the parameter Jacobian at the samples of ``fp``.
+
+    Requires no hidden pre-activation to be zero (the Jacobian is then defined,
+    local.md 5.1 Prop. 10 and section 6).
+    """
+    if fp.zeros:
+        i, l, j = fp.zeros[0]
+        raise InputError(f"sample {i} lies on the kink of hidden layer {l} neuron {j}: "
+                         "the parameter Jacobian is not defined there")
+    dws = [_layer_denominator(w) for w in net.weights]
+    wn = tuple(np.array([[v.numerator * (dws[l] // v.denominator) for v in row]
+                         for row in net.weights[l]], dtype=object) for l in range(net.depth))
+    masks = fp.active
+    # The true gradient with respect to z_{l+1} is the integer one divided by tail[l].
+    tail = [math.prod(dws[l + 1:]) for l in range(net.depth)]
+    scale_w, scale_b = [], []
+    for l in range(net.depth):
+        scale_w += [Fraction(1, tail[l] * fp.post_den[l])] * (net.widths[l + 1] * net.widths[l])
+        scale_b += [Fraction(1, tail[l])] * net.widths[l + 1]
+    return JacobianData(net, fp, wn, masks, tuple(scale_w + scale_b))
+
+
+def jacobian(net: Network, samples: Sequence[Sequence[Fraction]],
+             reduced: bool = False) -> list[list[Fraction]]:
+    """Return the exact parameter Jacobian J (or Gamma when ``reduced``) as Fractions.
+
+    Rows are (sample, output) pairs in sample-major order; columns follow the flat order
+    of local.md 1.2, without the frozen edges when ``reduced`` (local.md 5.1).
+
+    Examples
+    --------
+    >>> net = Network.from_lists([[[1]], [[2]]], [[0], [0]])
+    >>> jacobian(net, [[3]])
+    [[Fraction(6, 1), Fraction(3, 1), Fraction(2, 1), Fraction(1, 1)]]
+    """
+    data = backpropagate(net, net.forward(samples))
+    columns = gamma_columns(net, frozen_edges(net)) if reduced else range(net.n_params)
+    return data.rational_rows(range(data.nrows), list(columns))
+
+
+def rescaling_tangents(net: Network) -> list[list[Fraction]]:
+    """Return the rescaling tangents t_v of local.md 5.3, one per hidden neuron.
+
+    Each satisfies J t_v = 0 at every sample off the kinks; together they prove
+    rank J <= D without any rank computation.
+    """
+    flat = net.flat_parameters()
+    tangents = []
+    for l, j in net.hidden_neurons():
+        t = [Fraction(0)] * net.n_params
+        for i in range(net.widths[l]):
+            c = net.weight_index(l, j, i)
+            t[c] = flat[c]
+        c = net.bias_index(l, j)
+        t[c] = flat[c]
+        for u in range(net.widths[l + 2]):
+            c = net.weight_index(l + 1, u, j)
+            t[c] = -flat[c]
+        tangents.append(t)
+    return tangents
+
+
+def float_jacobian_hint(net: Network, samples: Sequence[Sequence[Fraction]],
+                        columns: Sequence[int] | None = None) -> np.ndarray:
+    """The same Jacobian in float64 (an untrusted baseline for cross-checks only)."""
+    x = np.array([[float(v) for v in row] for row in samples], dtype=np.float64)
+    ws = [np.array([[float(v) for v in row] for row in w]) for w in net.weights]
+    bs = [np.array([float(v) for v in b]) for b in net.biases]
+    posts, masks = [x], []
+    f = x
+    for l in range(net.depth - 1):
+        z = f @ ws[l].T + bs[l]
+        masks.append((z > 0).astype(np.float64))
+        f = np.maximum(z, 0.0)
+        posts.append(f)
+    n, nout = x.shape[0], net.n_outputs
+    out = np.empty((n * nout, net.n_params))
+    for k in range(nout):
+        g = np.zeros((n, nout))
+        g[:, k] = 1.0
+        grads = [g]
+        for l in range(net.depth - 2, -1, -1):
+            g = (g @ ws[l + 1]) * masks[l]
+            grads.insert(0, g)
+        blocks = [(grads[l][:, :, None] * posts[l][:, None, :]).reshape(n, -1)
+                  for l in range(net.depth)]
+        out[k::nout] = np.concatenate(blocks + grads, axis=1)
+    return out if columns is None else out[:, list(columns)]

@@ -1,0 +1,128 @@
+"""Path lifting phi(theta), activation operator alpha(X, theta) and the Gram matrix.
+
+``theory/local.md`` section 2 defines phi and alpha (column order: the Kronecker form of
+2.3, P_0 first, then P_1, ..., P_{L-1}, then the empty path beta) and section 7 the Gram
+matrix G = alpha alpha^T, computed without alpha from the activation counts
+c_l(i, j) = <a^l(x^i), a^l(x^j)>. phi and alpha have exponentially many paths: use them on
+small networks only; verdicts use the Gram matrix.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from itertools import product
+from typing import Sequence
+
+import flint
+import numpy as np
+
+from .linalg import ExactMatrix
+from .network import ForwardPass, Network
+
+__all__ = [
+    "activation_operator",
+    "bias_path_value",
+    "gram_matrix",
+    "gram_matrix_integer",
+    "path_lifting",
+    "paths",
+    "pattern_rank_bound",
+]
+
+Path = tuple[int, tuple[int, ...]]
+"""(start layer l, neuron indices in layers l..L-1); layer 0 is the input, start L is beta."""
+
+
+def paths(net: Network) -> list[Path]:
+    """All paths of P in the order of local.md 2.3."""
+    widths = net.widths
+    last = net.depth  # layer index L of the output; hidden layers are 1..L-1
+    out = []
+    for start in range(last):
+        out += [(start, idx) for idx in product(*(range(widths[m]) for m in range(start, last)))]
+    out.append((last, ()))
+    return out
+
+
+def bias_path_value(net: Network, start: int, indices: Sequence[int], output: int) -> Fraction:
+    """phi[p, output] for a path starting at layer ``start`` (0 = input, l >= 1 a bias path).
+
+    ``indices`` are the neurons in layers start..L-1 (local.md 2.2).
+    """
+    last = net.depth
+    if start == last:
+        return net.biases[last - 1][output]
+    value = Fraction(1) if start == 0 else net.biases[start - 1][indices[0]]
+    chain = list(indices) + [output]
+    for m in range(start, last):
+        value *= net.weights[m][chain[m - start + 1]][chain[m - start]]
+    return value
+
+
+def path_lifting(net: Network) -> list[list[Fraction]]:
+    """phi(theta) as a |P| x N_L matrix (local.md 2.2)."""
+    return [[bias_path_value(net, s, idx, k) for k in range(net.n_outputs)]
+            for s, idx in paths(net)]
+
+
+def activation_operator(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
+    """alpha(X, theta) as an n x |P| matrix (local.md 2.3; ties count as inactive)."""
+    rows = []
+    all_paths = paths(net)
+    for x in samples:
+        zs = net.preactivations(x)[:-1]
+        act = [[1 if v > 0 else 0 for v in z] for z in zs]
+        row = []
+        for start, idx in all_paths:
+            if start == net.depth:
+                row.append(Fraction(1))
+                continue
+            value = Fraction(x[idx[0]]) if start == 0 else Fraction(1)
+            first_hidden = max(start, 1)
+            for m in range(first_hidden, net.depth):
+                value *= act[m - 1][idx[m - start]]
+            row.append(value)
+        rows.append(row)
+    return rows
+
+
+def gram_matrix_integer(fp: ForwardPass) -> tuple[flint.fmpz_mat, int]:
+    """Return (G_int, s) with G = G_int / s the Gram matrix of local.md 7.
+
+    G[i, j] = <x^i, x^j> prod_l c_l(i, j) + sum_m prod_{l >= m} c_l(i, j) + 1.
+    """
+    xs, dx = fp.post[0], fp.post_den[0]
+    n = xs.nrows()
+    inner = np.array([int(e) for e in (xs * xs.transpose()).entries()],
+                     dtype=object).reshape(n, n)
+    counts = []
+    for layer in fp.active:
+        counts.append((layer @ layer.T).astype(object))
+    scale = dx * dx
+    tail = np.ones((n, n), dtype=object)
+    total = np.full((n, n), scale, dtype=object)  # the "+ 1" term, scaled
+    for c in reversed(counts):
+        tail = tail * c
+        total = total + scale * tail
+    total = total + inner * tail
+    return flint.fmpz_mat(n, n, [int(v) for v in total.ravel()]), scale
+
+
+def gram_matrix(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
+    """The Gram matrix G = alpha alpha^T as Fractions, computed without alpha (local.md 7)."""
+    g, s = gram_matrix_integer(net.forward(samples))
+    n = g.nrows()
+    return [[Fraction(int(g[i, j]), s) for j in range(n)] for i in range(n)]
+
+
+def gram_exact_matrix(fp: ForwardPass) -> ExactMatrix:
+    """The integer Gram matrix (G times a positive constant) for the rank engine."""
+    return ExactMatrix.from_fmpz(gram_matrix_integer(fp)[0])
+
+
+def pattern_rank_bound(fp: ForwardPass) -> int:
+    """Upper bound on rank alpha: sum over distinct patterns of min(count, N_0 + 1) (local.md 7)."""
+    d = fp.post[0].ncols()
+    patterns = np.concatenate(fp.active, axis=1)
+    _, counts = np.unique(patterns, axis=0, return_counts=True)
+    return int(sum(min(int(c), d + 1) for c in counts))

@@ -1,0 +1,323 @@
+"""The Network value object: rational weights, ReLU hidden layers, affine output.
+
+Conventions follow ``theory/local.md`` section 1: ``weights[l]`` has ``widths[l+1]`` rows
+and ``widths[l]`` columns (row = receiving neuron); hidden layer 0 is the first hidden
+layer; every index is 0-based.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterable, Sequence
+
+import flint
+import numpy as np
+
+from .errors import InputError
+from .numbers import parse_rational
+
+__all__ = ["ForwardPass", "Network", "as_samples"]
+
+Matrix = tuple[tuple[Fraction, ...], ...]
+Vector = tuple[Fraction, ...]
+
+
+def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
+    d = 1
+    for v in values:
+        d = math.lcm(d, v.denominator)
+    return d
+
+
+def _int_matrix(rows: Sequence[Sequence[Fraction]], scale: int) -> flint.fmpz_mat:
+    """Return ``scale * rows`` as an integer matrix (``scale`` clears the denominators)."""
+    nrows = len(rows)
+    ncols = len(rows[0]) if nrows else 0
+    flat = [v.numerator * (scale // v.denominator) for row in rows for v in row]
+    return flint.fmpz_mat(nrows, ncols, flat)
+
+
+@dataclass(frozen=True)
+class Network:
+    """A fully connected network with rational parameters.
+
+    Hidden layers apply ReLU, the last layer is affine. Build one with
+    :meth:`Network.from_lists` (numbers in any accepted spelling, floats taken exactly).
+
+    Examples
+    --------
+    >>> net = Network.from_lists([[[1, -1]], [[2]]], [[0], ["1/2"]])
+    >>> net.widths
+    (2, 1, 1)
+    >>> net(["3", 1])
+    (Fraction(9, 2),)
+    """
+
+    weights: tuple[Matrix, ...]
+    biases: tuple[Vector, ...]
+
+    def __post_init__(self) -> None:
+        if not self.weights:
+            raise InputError("network: needs at least one layer")
+        if len(self.weights) != len(self.biases):
+            raise InputError("network: number of weight matrices and bias vectors differ")
+        previous = None
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            if len(w) == 0 or any(len(row) == 0 for row in w):
+                raise InputError(f"network: layer {l} is empty")
+            ncols = len(w[0])
+            if any(len(row) != ncols for row in w):
+                raise InputError(f"network: layer {l} weight is ragged")
+            if previous is not None and ncols != previous:
+                raise InputError(f"network: layer {l} weight has {ncols} columns, "
+                                 f"expected {previous} (rows of layer {l - 1})")
+            if len(b) != len(w):
+                raise InputError(f"network: layer {l} bias has {len(b)} entries, "
+                                 f"expected {len(w)}")
+            for row in w:
+                for v in row:
+                    if type(v) is not Fraction:
+                        raise InputError("network: entries must be Fractions "
+                                         "(use Network.from_lists)")
+            previous = len(w)
+
+    @classmethod
+    def from_lists(cls, weights: Sequence[Sequence[Sequence[Any]]],
+                   biases: Sequence[Sequence[Any]], where: str = "network") -> Network:
+        """Return a network from nested lists of numbers in any accepted spelling."""
+        try:
+            ws = tuple(tuple(tuple(parse_rational(v, f"{where}: layer {l} weight[{i}][{j}]")
+                                   for j, v in enumerate(row))
+                             for i, row in enumerate(_as_list(w, f"{where}: layer {l} weight")))
+                       for l, w in enumerate(_as_list(weights, f"{where}: layers")))
+            bs = tuple(tuple(parse_rational(v, f"{where}: layer {l} bias[{i}]")
+                             for i, v in enumerate(_as_list(b, f"{where}: layer {l} bias")))
+                       for l, b in enumerate(_as_list(biases, f"{where}: layers")))
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        try:
+            return cls(ws, bs)
+        except InputError as exc:
+            raise InputError(str(exc).replace("network:", f"{where}:", 1)) from None
+
+    # ----------------------------------------------------------------- counts
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Widths (N_0, ..., N_L)."""
+        return (len(self.weights[0][0]),) + tuple(len(w) for w in self.weights)
+
+    @property
+    def depth(self) -> int:
+        """L, the number of weight layers (hidden layers plus the output layer)."""
+        return len(self.weights)
+
+    @property
+    def hidden_widths(self) -> tuple[int, ...]:
+        """Widths of the hidden layers (N_1, ..., N_{L-1})."""
+        return self.widths[1:-1]
+
+    @property
+    def n_params(self) -> int:
+        """Npar = sum_l N_l (N_{l-1} + 1)."""
+        w = self.widths
+        return sum(w[l + 1] * (w[l] + 1) for l in range(self.depth))
+
+    @property
+    def n_hidden(self) -> int:
+        """H, the number of hidden neurons."""
+        return sum(self.hidden_widths)
+
+    @property
+    def dimension(self) -> int:
+        """D = Npar - H, the largest possible rank of the parameter Jacobian (local.md 4)."""
+        return self.n_params - self.n_hidden
+
+    @property
+    def n_inputs(self) -> int:
+        return self.widths[0]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.widths[-1]
+
+    def hidden_neurons(self) -> list[tuple[int, int]]:
+        """All hidden neurons as (hidden layer, index) pairs, 0-based, in order."""
+        return [(l, j) for l, n in enumerate(self.hidden_widths) for j in range(n)]
+
+    # ------------------------------------------------------------- flat params
+    def flat_parameters(self) -> list[Fraction]:
+        """Parameters in the flat order of local.md 1.2: W_1..W_L row-major, then b_1..b_L."""
+        flat = [v for w in self.weights for row in w for v in row]
+        flat += [v for b in self.biases for v in b]
+        return flat
+
+    def weight_index(self, layer: int, row: int, col: int) -> int:
+        """Flat index of ``weights[layer][row][col]``."""
+        w = self.widths
+        offset = sum(w[l + 1] * w[l] for l in range(layer))
+        return offset + row * w[layer] + col
+
+    def bias_index(self, layer: int, row: int) -> int:
+        """Flat index of ``biases[layer][row]``."""
+        w = self.widths
+        offset = sum(w[l + 1] * w[l] for l in range(self.depth))
+        return offset + sum(w[l + 1] for l in range(layer)) + row
+
+    def with_flat_parameters(self, flat: Sequence[Fraction]) -> Network:
+        """Return the network with the same widths and the given flat parameters."""
+        if len(flat) != self.n_params:
+            raise InputError(f"network: expected {self.n_params} parameters, got {len(flat)}")
+        w = self.widths
+        pos = 0
+        weights = []
+        for l in range(self.depth):
+            rows = []
+            for _ in range(w[l + 1]):
+                rows.append(tuple(Fraction(v) for v in flat[pos:pos + w[l]]))
+                pos += w[l]
+            weights.append(tuple(rows))
+        biases = []
+        for l in range(self.depth):
+            biases.append(tuple(Fraction(v) for v in flat[pos:pos + w[l + 1]]))
+            pos += w[l + 1]
+        return Network(tuple(weights), tuple(biases))
+
+    # -------------------------------------------------------------- evaluation
+    def preactivations(self, x: Sequence[Any]) -> list[list[Fraction]]:
+        """Return z_1(x), ..., z_L(x) exactly (the last entry is the output)."""
+        point = _as_point(x, self.n_inputs)
+        zs = []
+        f = point
+        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+            z = [sum((wi * fi for wi, fi in zip(row, f)), Fraction(0)) + bi
+                 for row, bi in zip(w, b)]
+            zs.append(z)
+            f = [v if v > 0 else Fraction(0) for v in z]
+        return zs
+
+    def __call__(self, x: Sequence[Any]) -> tuple[Fraction, ...]:
+        """Return f_theta(x) exactly."""
+        return tuple(self.preactivations(x)[-1])
+
+    def pattern(self, x: Sequence[Any]) -> tuple[tuple[int, ...], ...]:
+        """Return the activation pattern at x (one 0/1 tuple per hidden layer).
+
+        Raises ``InputError`` if x lies on a kink (some hidden pre-activation is 0).
+        """
+        zs = self.preactivations(x)[:-1]
+        for l, z in enumerate(zs):
+            for j, v in enumerate(z):
+                if v == 0:
+                    raise InputError(f"point lies on the kink of hidden layer {l} neuron {j}")
+        return tuple(tuple(int(v > 0) for v in z) for z in zs)
+
+    def forward(self, samples: Sequence[Sequence[Fraction]]) -> ForwardPass:
+        """Return the exact forward pass at all samples, as integer matrices."""
+        return ForwardPass.compute(self, samples)
+
+
+def _array(values: list[int], nrows: int, ncols: int) -> np.ndarray:
+    """Integers as an int64 array when they fit, else as an object array of Python ints."""
+    try:
+        arr = np.array(values, dtype=np.int64)
+    except OverflowError:
+        arr = np.array(values, dtype=object)
+    return arr.reshape(nrows, ncols)
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Exact forward pass of a network at n samples, in integer form.
+
+    ``pre[l]`` (n x N_{l+1}) divided by ``den[l]`` is the pre-activation of layer l+1 (the
+    last one is the output); ``post[l]`` (n x N_l) divided by ``post_den[l]`` is f_l, with
+    ``post[0]`` the samples, and ``post_values[l]`` the same integers as a NumPy array.
+    ``active[l]`` is the 0/1 pattern of hidden layer l (n x N_{l+1}, int64) and ``zeros``
+    lists every (sample, hidden layer, neuron) with z = 0.
+    """
+
+    pre: tuple[flint.fmpz_mat, ...]
+    den: tuple[int, ...]
+    post: tuple[flint.fmpz_mat, ...]
+    post_den: tuple[int, ...]
+    post_values: tuple[np.ndarray, ...]
+    active: tuple[np.ndarray, ...]
+    zeros: tuple[tuple[int, int, int], ...]
+
+    @staticmethod
+    def compute(net: Network, samples: Sequence[Sequence[Fraction]]) -> ForwardPass:
+        n = len(samples)
+        dx = _lcm_of_denominators(v for row in samples for v in row)
+        f = _int_matrix(samples, dx) if n else flint.fmpz_mat(0, net.n_inputs)
+        fden = dx
+        ones = flint.fmpz_mat(n, 1, [1] * n)
+        pre, den, post, post_den = [], [], [f], [dx]
+        values = [_array([int(e) for e in f.entries()], n, net.n_inputs)]
+        active, zeros = [], []
+        for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+            dw = _lcm_of_denominators(v for row in w for v in row)
+            db = _lcm_of_denominators(b)
+            d = math.lcm(fden * dw, db)
+            wt = _int_matrix(w, dw).transpose()
+            bn = _int_matrix([b], db)
+            z = f * wt * (d // (fden * dw)) + ones * bn * (d // db)
+            pre.append(z)
+            den.append(d)
+            if l == net.depth - 1:
+                break
+            width = len(w)
+            arr = _array([int(e) for e in z.entries()], n, width)
+            relu = np.where(arr > 0, arr, 0)
+            zeros += [(int(i), l, int(j)) for i, j in np.argwhere(arr == 0)]
+            f = flint.fmpz_mat(n, width, [int(v) for v in relu.ravel()] if relu.dtype == object
+                               else relu.ravel().tolist())
+            fden = d
+            post.append(f)
+            post_den.append(d)
+            values.append(relu)
+            active.append((arr > 0).astype(np.int64))
+        return ForwardPass(tuple(pre), tuple(den), tuple(post), tuple(post_den),
+                           tuple(values), tuple(active), tuple(sorted(zeros)))
+
+    def outputs(self) -> list[tuple[Fraction, ...]]:
+        """f_theta(x^i) for every sample, exactly."""
+        z, d = self.pre[-1], self.den[-1]
+        m = z.ncols()
+        flat = z.entries()
+        return [tuple(Fraction(int(flat[i * m + k]), d) for k in range(m))
+                for i in range(z.nrows())]
+
+    def activation_counts(self) -> list[list[int]]:
+        """For each hidden layer and neuron, the number of samples where z > 0."""
+        return [[int(c) for c in layer.sum(axis=0)] for layer in self.active]
+
+
+def _as_list(value: Any, where: str) -> list:
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+    return list(value)
+
+
+def _as_point(x: Sequence[Any], dim: int, where: str = "point") -> list[Fraction]:
+    try:
+        point = [parse_rational(v, f"{where}[{i}]") for i, v in enumerate(x)]
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+    if len(point) != dim:
+        raise InputError(f"{where}: has dimension {len(point)}, the network expects {dim}")
+    return point
+
+
+def as_samples(rows: Sequence[Sequence[Any]], dim: int,
+               where: str = "samples") -> list[list[Fraction]]:
+    """Return samples as lists of Fractions, checking that each has dimension ``dim``."""
+    if not isinstance(rows, (list, tuple)):
+        raise InputError(f"{where}: expected a list of samples")
+    out = []
+    for i, r in enumerate(rows):
+        if not isinstance(r, (list, tuple)):
+            raise InputError(f"{where}: sample {i} is not a list of numbers")
+        out.append(_as_point(r, dim, f"{where}: sample {i}"))
+    return out

@@ -1,0 +1,321 @@
+"""Local identifiability of a ReLU network from a finite sample (``theory/local.md`` 9).
+
+Verdicts and what backs them:
+
+- ``locally-identifiable``: condition C_S, rank Gamma = D (Bona-Pellissier, Malgouyres,
+  Bachoc, NeurIPS 2022, Theorem 9; local.md 8).
+- ``not-locally-identifiable``: C_N fails, R_Gamma = R_A < D (same paper, Theorem 8), or
+  a hidden neuron never / always active on X (local.md 10, derived).
+- ``inconclusive``: R_Gamma < R_A and R_Gamma < D (the gap: no theorem applies).
+- ``not-applicable``: theta in S (local.md 3.1) or a sample on a kink (local.md 3.3).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from functools import cached_property
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..certificates.schema import local_certificate
+from ..errors import InputError
+from ..formats import network_to_doc
+from ..jacobian import (
+    FrozenEdge,
+    backpropagate,
+    float_jacobian_hint,
+    frozen_edges,
+    gamma_columns,
+)
+from ..lifting import gram_exact_matrix, pattern_rank_bound
+from ..linalg import (
+    PRIME_ATTEMPTS,
+    CertifiedRank,
+    certified_rank,
+    full_column_rank_minor,
+    random_prime,
+)
+from ..network import Network, as_samples
+
+__all__ = ["LocalResult", "activation_perturbation", "degenerate_neurons", "local_verdict"]
+
+PAPER = "Bona-Pellissier, Malgouyres, Bachoc (NeurIPS 2022)"
+_DEGENERATE = {"zero-outgoing": "all outgoing weights are zero",
+               "zero-incoming": "all incoming weights and the bias are zero"}
+
+
+@dataclass(frozen=True)
+class LocalResult:
+    """Everything the local decision procedure established (local.md 9).
+
+    Layers and neurons are 0-based; hidden layer 0 is the first hidden layer.
+    ``rank_activation`` is None when the verdict did not need it.
+    """
+
+    verdict: str
+    theorem: str
+    params: int
+    hidden: int
+    dimension: int
+    samples: int
+    outputs: int
+    paths: int
+    rank_jacobian: int | None
+    rank_activation: int | None
+    sample_bound: int
+    pattern_bound: int | None
+    activation_counts: list[list[int]]
+    never_active: list[list[int]]
+    always_active: list[list[int]]
+    frozen_edges: list[list[int]]
+    reasons: list[str]
+    float_rank_jacobian: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    certificate_data: dict | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def certificate(self) -> dict | None:
+        """The ``exactid.certificate/1`` document proving the verdict (built on first use)."""
+        return None if self.certificate_data is None else local_certificate(**self.certificate_data)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as a JSON object (the fields above, without the certificate)."""
+        return {k: getattr(self, k) for k in (
+            "verdict", "theorem", "params", "hidden", "dimension", "samples", "outputs",
+            "paths", "rank_jacobian", "rank_activation", "float_rank_jacobian",
+            "sample_bound", "pattern_bound", "activation_counts", "never_active",
+            "always_active", "frozen_edges", "reasons", "warnings")}
+
+
+def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
+    """Hidden neurons that put theta in S (local.md 3.1), with the case."""
+    found = []
+    for l, j in net.hidden_neurons():
+        if all(row[j] == 0 for row in net.weights[l + 1]):
+            found.append((l, j, "zero-outgoing"))
+        elif all(v == 0 for v in net.weights[l][j]) and net.biases[l][j] == 0:
+            found.append((l, j, "zero-incoming"))
+    return found
+
+
+def activation_perturbation(net: Network, layer: int, neuron: int, case: str,
+                            t: Fraction) -> Network:
+    """theta~_t of local.md 10.1 (``never-active``) or 10.2 (``always-active``)."""
+    biases = [list(b) for b in net.biases]
+    if case == "never-active":
+        biases[layer][neuron] -= t
+    elif case == "always-active":
+        biases[layer][neuron] += t
+        for u, row in enumerate(net.weights[layer + 1]):
+            biases[layer + 1][u] -= t * row[neuron]
+    else:
+        raise ValueError(f"unknown case {case!r}")
+    return Network(net.weights, tuple(tuple(b) for b in biases))
+
+
+def _nonzero_path(net: Network, layer: int, neuron: int) -> list[int]:
+    """Neurons of a path from (layer, neuron) to an output with non-zero weights (Lemma P)."""
+    path = [neuron]
+    for m in range(layer + 1, net.depth):
+        column = [abs(row[path[-1]]) for row in net.weights[m]]
+        path.append(column.index(max(column)))
+    return path
+
+
+def _float_rank(net: Network, samples: Sequence[Sequence[Fraction]],
+                columns: Sequence[int]) -> int:
+    return int(np.linalg.matrix_rank(float_jacobian_hint(net, samples, columns)))
+
+
+def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int = 0,
+                  certificate: bool = True, float_check: bool = True) -> LocalResult:
+    """Decide exactly whether ``net`` is locally identifiable from ``samples``.
+
+    Parameters
+    ----------
+    net : Network
+        At least one hidden layer (ReLU) and an affine output layer.
+    samples : sequence of points
+        The finite sample X (numbers in any accepted spelling; floats taken exactly).
+    seed : int
+        Seed of the random primes (any seed gives a proved answer).
+    certificate : bool
+        Attach an ``exactid.certificate/1`` document (``result.certificate``).
+    float_check : bool
+        Also compute numpy's float64 rank of the same Jacobian (``float_rank_jacobian``).
+
+    Returns
+    -------
+    LocalResult
+
+    Raises
+    ------
+    InputError
+        If the network has no hidden layer or the samples have the wrong dimension.
+
+    References
+    ----------
+    ``theory/local.md`` section 9 (procedure), 8 (Theorems 8 and 9 of BMB22), 10
+    (activation certificates), 12 (certificates).
+
+    Examples
+    --------
+    >>> net = Network.from_lists([[[1], [-1]], [[1, 1]]], [[0, 0], [0]])
+    >>> local_verdict(net, [[1], [2], [-1], [-2]]).verdict
+    'locally-identifiable'
+    """
+    if net.depth < 2:
+        raise InputError("network has no hidden layer: local identifiability needs at "
+                         "least one hidden ReLU layer")
+    xs = as_samples(samples, net.n_inputs)
+    if not xs:
+        raise InputError("samples: at least one sample is needed")
+    rng = random.Random(seed)
+    n, nout, d = len(xs), net.n_outputs, net.dimension
+    fp = net.forward(xs)
+    counts = fp.activation_counts()
+    never = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == 0]
+    always = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == n]
+    base = dict(
+        params=net.n_params, hidden=net.n_hidden, dimension=d, samples=n, outputs=nout,
+        paths=1 + sum(math.prod(net.widths[m:net.depth]) for m in range(net.depth)),
+        sample_bound=-(-d // nout), activation_counts=counts,
+    )
+
+    def finish(verdict: str, theorem: str, reasons: list[str], claim_reason: str,
+               evidence: dict, rank_j: int | None = None, rank_a: int | None = None,
+               proved_ranks: bool = True, **extra: Any) -> LocalResult:
+        warnings = []
+        fr = extra.get("float_rank_jacobian")
+        if fr is not None and rank_j is not None and fr != rank_j:
+            warnings.append(f"numpy.linalg.matrix_rank (float64, default tolerance) gives "
+                            f"{fr} for the same Jacobian; the exact rank is {rank_j}")
+        cert = None
+        if certificate:
+            cert = dict(net=net, samples=xs, outputs=fp.outputs(), verdict=verdict,
+                        reason=claim_reason, dimension=d,
+                        rank_jacobian=rank_j if proved_ranks else None,
+                        rank_activation=rank_a if proved_ranks else None, evidence=evidence)
+        return LocalResult(verdict=verdict, theorem=theorem, rank_jacobian=rank_j,
+                           rank_activation=rank_a, reasons=reasons, certificate_data=cert,
+                           warnings=warnings, **base, **extra)
+
+    degenerate = degenerate_neurons(net)
+    if degenerate:
+        l, j, case = degenerate[0]
+        reasons = [f"hidden layer {dl} neuron {dj}: {_DEGENERATE[dc]}; theta is in S, so "
+                   "Theorems 8 and 9 do not apply (local.md 3.1)" for dl, dj, dc in degenerate]
+        return finish("not-applicable", "none: theta in S (local.md 3.1)", reasons,
+                      "degenerate-neuron", {"neuron": [l, j], "case": case},
+                      pattern_bound=None, never_active=never, always_active=always,
+                      frozen_edges=[])
+    frozen = frozen_edges(net)
+    frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
+    activation_notes = _activation_notes(xs, fp, never, always)
+    if fp.zeros:
+        i, l, j = fp.zeros[0]
+        reasons = [f"sample {si} lies exactly on the kink of hidden layer {sl} neuron {sj} "
+                   "(pre-activation 0): theta not in Delta_X is not verified, so no theorem "
+                   "is applied (local.md 3.3)" for si, sl, sj in fp.zeros[:10]]
+        if len(fp.zeros) > 10:
+            reasons.append(f"... {len(fp.zeros) - 10} more samples on kinks")
+        reasons += activation_notes
+        return finish("not-applicable", "none: a sample lies on a kink (local.md 3.3)",
+                      reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
+                      pattern_bound=None, never_active=never, always_active=always,
+                      frozen_edges=frozen_doc)
+    columns = gamma_columns(net, frozen)
+    data = backpropagate(net, fp)
+    pattern_bound = pattern_rank_bound(fp)
+    extra = dict(pattern_bound=pattern_bound, never_active=never, always_active=always,
+                 frozen_edges=frozen_doc)
+    if float_check:
+        extra["float_rank_jacobian"] = _float_rank(net, xs, columns)
+    reasons: list[str] = []
+    if n * nout < d:
+        reasons.append(f"n * N_L = {n * nout} < D = {d}: C_S is impossible with this "
+                       f"sample size (at least {-(-d // nout)} samples are needed, local.md 11)")
+    elif nout * pattern_bound < d:
+        reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
+                       "impossible (local.md 7)")
+    else:
+        for _ in range(PRIME_ATTEMPTS):
+            p = random_prime(rng)
+            minor = full_column_rank_minor(data.residues(p, columns), p, rng)
+            if minor is not None:
+                rows = [[r // nout, r % nout] for r in minor.rows]
+                reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} "
+                               f"minor non-singular modulo {p}; theta is locally identifiable "
+                               f"from X (Theorem 9 of {PAPER}; local.md 8)")
+                return finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
+                              reasons, "C_S",
+                              {"frozen_edges": frozen_doc, "prime": p, "rows": rows},
+                              rank_j=d, **extra)
+    gamma = certified_rank(data.matrix(columns), rng)
+    gram = certified_rank(gram_exact_matrix(fp), rng)
+    r, r_a = gamma.rank, nout * gram.rank
+    reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
+    jac_minor = {"rows": [[i // nout, i % nout] for i in gamma.minor.rows],
+                 "columns": list(gamma.minor.columns)}
+    gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
+                   "gram_kernel_minor": {"rows": list(gram.kernel_minor.rows)}
+                   if gram.kernel_minor else {"rows": []}}
+    if r == r_a:
+        reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
+                       f"identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
+        reasons += activation_notes
+        return finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
+                      reasons, "theorem-8",
+                      {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
+                       "jacobian_minor": jac_minor, **gram_kernel},
+                      rank_j=r, rank_a=r_a, **extra)
+    reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
+                   "Theorems 8 and 9 draw no conclusion (local.md 8)")
+    if never or always:
+        case = "never-active" if never else "always-active"
+        l, j = (never or always)[0]
+        t = Fraction(1)
+        perturbed = activation_perturbation(net, l, j, case, t)
+        path = _nonzero_path(net, l, j)
+        reasons += activation_notes
+        return finish("not-locally-identifiable",
+                      f"activation certificate, {case} neuron (local.md 10, derived)",
+                      reasons, case,
+                      {"neuron": [l, j], "t": 1, "perturbed_network": network_to_doc(perturbed),
+                       "path": path},
+                      rank_j=r, rank_a=r_a, proved_ranks=False, **extra)
+    return finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
+                  reasons, "gap",
+                  {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
+                   "jacobian_minor": jac_minor,
+                   "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
+                   "jacobian_kernel_minor": {"rows": list(gamma.kernel_minor.rows)},
+                   "gram_minor": {"rows": list(gram.minor.rows),
+                                  "columns": list(gram.minor.columns)},
+                   **gram_kernel},
+                  rank_j=r, rank_a=r_a, **extra)
+
+
+def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
+                 columns: Sequence[int]) -> list[list[int]]:
+    """Kernel vectors of the true Gamma from those of J_int = Gamma diag(scale)."""
+    out = []
+    for v in rank.kernel:
+        q = [Fraction(x) * scale[c] for x, c in zip(v, columns)]
+        den = math.lcm(*(x.denominator for x in q))
+        out.append([int(x * den) for x in q])
+    return out
+
+
+def _activation_notes(xs: Sequence, fp: Any, never: list, always: list) -> list[str]:
+    notes = [f"hidden layer {l} neuron {j} is never active on X: lowering its bias keeps "
+             "f(X) and changes phi, so theta is not locally identifiable from X "
+             "(local.md 10.1)" for l, j in never]
+    notes += [f"hidden layer {l} neuron {j} is always active on X: raising its bias and "
+              "compensating downstream keeps f(X) and changes phi (local.md 10.2)"
+              for l, j in always]
+    return notes
