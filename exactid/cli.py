@@ -57,6 +57,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ExactidError as exc:
         print(f"exactid: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("exactid: interrupted", file=sys.stderr)
         return 130

@@ -213,8 +213,7 @@ def theorem8_certificate(weights, biases, xs):
     edges = frozen(weights)
     rows, cols = minor_of(gamma(weights, biases, xs, edges))
     kernel = int_kernel(gram(weights, biases, xs))
-    kernel_rows = pivots(flint.fmpq_mat([[v for v in vec] for vec in kernel]) if kernel
-                         else flint.fmpq_mat(0, len(xs)))
+    kernel_rows = pivots(to_fmpq_mat(kernel)) if kernel else []
     n_out = len(weights[-1])
     r = len(rows)
     return certificate(weights, biases, xs, "not-locally-identifiable", "theorem-8", r, r, {

@@ -136,7 +136,10 @@ def dump_json(obj: Any) -> str:
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write a file all at once: a failure leaves no half-written file behind."""
     target = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write file ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)

@@ -164,8 +164,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
 
     Examples
     --------
-    >>> net = Network.from_lists([[[1], [-1]], [[1, 1]]], [[0, 0], [0]])
-    >>> local_verdict(net, [[1], [2], [-1], [-2]]).verdict
+    >>> net = Network.from_lists([[[1], [-2]], [[1, 1]]], [[1, 1], [0]])
+    >>> local_verdict(net, [[-3], [-2], [0], [1], [2], [3]]).verdict
     'locally-identifiable'
     """
     if net.depth < 2:

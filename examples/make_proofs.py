@@ -1,0 +1,22 @@
+"""Regenerate proofs/<example>.cert.json for every folder of examples/ (seed 0)."""
+
+from pathlib import Path
+
+from exactid.formats import dump_json, read_network, read_samples, write_text_atomic
+from exactid.verdicts import local_verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    for folder in sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir()):
+        net = read_network(folder / "network.json")
+        samples = read_samples(folder / "samples.json", net.n_inputs)
+        result = local_verdict(net, samples, float_check=False)
+        out = ROOT / "proofs" / f"{folder.name}.cert.json"
+        write_text_atomic(out, dump_json(result.certificate) + "\n")
+        print(f"{folder.name}: {result.verdict} -> {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
