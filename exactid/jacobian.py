@@ -14,9 +14,9 @@ from FLINT integer products and assembled modulo a prime with NumPy.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Sequence
 
 import flint
 import numpy as np

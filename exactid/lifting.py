@@ -9,9 +9,9 @@ small networks only; verdicts use the Gram matrix.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
 from itertools import product
-from typing import Sequence
 
 import flint
 import numpy as np
@@ -65,7 +65,8 @@ def path_lifting(net: Network) -> list[list[Fraction]]:
             for s, idx in paths(net)]
 
 
-def activation_operator(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
+def activation_operator(net: Network,
+                        samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
     """alpha(X, theta) as an n x |P| matrix (local.md 2.3; ties count as inactive)."""
     rows = []
     all_paths = paths(net)

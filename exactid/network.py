@@ -8,9 +8,10 @@ layer; every index is 0-based.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import flint
 import numpy as np
@@ -190,7 +191,7 @@ class Network:
         point = _as_point(x, self.n_inputs)
         zs = []
         f = point
-        for l, (w, b) in enumerate(zip(self.weights, self.biases)):
+        for w, b in zip(self.weights, self.biases):
             z = [sum((wi * fi for wi, fi in zip(row, f)), Fraction(0)) + bi
                  for row, bi in zip(w, b)]
             zs.append(z)

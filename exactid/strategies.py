@@ -15,8 +15,8 @@ Samples drawn by :func:`samples` avoid kinks exactly: no hidden pre-activation i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy, data  # noqa: F401  (re-exported)

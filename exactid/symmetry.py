@@ -13,10 +13,10 @@ canonical form non-unique and the test may answer "undecided".
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import permutations, product
-from typing import Sequence
 
 from .errors import InputError
 from .network import Network
@@ -143,7 +143,7 @@ def _tie_notes(keys: list[tuple], layer: int, last_hidden: bool) -> list[str]:
     seen: dict[tuple, list[int]] = {}
     for j, k in enumerate(keys):
         seen.setdefault(k, []).append(j)
-    for k, group in seen.items():
+    for group in seen.values():
         if len(group) > 1:
             notes.append(f"hidden layer {layer}: neurons {group} have equal normalised rows "
                          "(twins); the canonical form depends on their order")

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from fractions import Fraction
-from typing import Any, Sequence
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +26,6 @@ from ..certificates.schema import local_certificate
 from ..errors import InputError
 from ..formats import network_to_doc
 from ..jacobian import (
-    FrozenEdge,
     backpropagate,
     float_jacobian_hint,
     frozen_edges,
