@@ -142,11 +142,12 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     net = read_network(args.network)
     samples = read_samples(args.samples, net.n_inputs)
     fp = net.forward(samples)
+    acts = fp.activations
     kinks: dict[int, list[list[int]]] = {}
-    for i, l, j in fp.zeros:
+    for i, l, j in acts.zeros:
         kinks.setdefault(i, []).append([l, j])
     outputs = fp.outputs()
-    patterns = [None if i in kinks else [[int(v) for v in layer[i]] for layer in fp.active]
+    patterns = [None if i in kinks else [[int(v) for v in layer[i]] for layer in acts.active]
                 for i in range(len(samples))]
     if args.json:
         _print_json({

@@ -17,13 +17,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 
 import flint
 import numpy as np
 
 from .errors import InputError
 from .linalg import ExactMatrix, matmul_mod
-from .network import ForwardPass, Network
+from .network import Activations, Network, as_samples
 
 __all__ = [
     "FrozenEdge",
@@ -73,58 +74,100 @@ def _layer_denominator(rows: Sequence[Sequence[Fraction]]) -> int:
     return d
 
 
+def _residue(q: Fraction, p: int, inverses: dict[int, int]) -> int:
+    inv = inverses.get(q.denominator)
+    if inv is None:
+        inv = inverses[q.denominator] = pow(q.denominator, -1, p)
+    return q.numerator * inv % p
+
+
+def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int,
+                    inverses: dict[int, int]) -> np.ndarray:
+    return np.array([[_residue(v, p, inverses) for v in row] for row in rows],
+                    dtype=np.int64).reshape(len(rows), -1)
+
+
 @dataclass(frozen=True)
 class JacobianData:
-    """Integer data from which J_int = J * diag(column_scale) is assembled on demand.
+    """The parameter Jacobian J at n samples off the kinks, built on demand.
 
-    ``weights[l]`` is the integer numerator of W_{l+1} (its denominators cleared by one
-    factor per layer); ``masks[l]`` the 0/1 pattern of hidden layer l; the forward pass
-    ``fp`` holds the integer f_l. Gradients are propagated exactly (``fmpz_mat``) or
-    modulo a prime (``nmod_mat``); ``column_scale[c]`` is the positive rational with
-    J[:, c] = J_int[:, c] * column_scale[c].
+    Modulo a prime p (not dividing any denominator of theta or X), J itself is computed
+    by a modular forward and backward pass with NumPy (``residues``). Exactly, the
+    integer matrix J_int = J * diag(column_scale) is built from an integer forward pass
+    with one common denominator per layer (``exact_int``); ``column_scale[c]`` is a
+    positive rational, so J and J_int have the same rank and the same vanishing minors.
     """
 
     net: Network
-    fp: ForwardPass
-    weights: tuple[np.ndarray, ...]
+    samples: tuple[tuple[Fraction, ...], ...]
     masks: tuple[np.ndarray, ...]
-    column_scale: tuple[Fraction, ...]
 
     @property
     def n(self) -> int:
-        return self.fp.post[0].nrows()
+        return len(self.samples)
 
     @property
     def nrows(self) -> int:
         return self.n * self.net.n_outputs
 
-    def _grads(self, k: int, modulus: int | None) -> list[np.ndarray]:
-        """Integer gradients of output k with respect to z_1, ..., z_L (n x N_l each)."""
-        net, n, nout = self.net, self.n, self.net.n_outputs
-        g = np.zeros((n, nout), dtype=np.int64 if modulus else object)
-        g[:, k] = 1
-        grads = [g]
-        for l in range(net.depth - 2, -1, -1):
-            w = self.weights[l + 1]
-            if modulus:
-                g = matmul_mod(g, (w % modulus).astype(np.int64), modulus) * self.masks[l]
-            else:
-                g = g.dot(w) * self.masks[l]
-            grads.insert(0, g)
-        return grads
+    @cached_property
+    def denominators(self) -> int:
+        """lcm of every denominator of theta and X: primes dividing it are avoided."""
+        d = math.lcm(*(v.denominator for row in self.samples for v in row))
+        for w, b in zip(self.net.weights, self.net.biases):
+            d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
+        return d
 
-    def _posts(self, modulus: int | None) -> list[np.ndarray]:
-        if modulus:
-            return [(v % modulus).astype(np.int64) for v in self.fp.post_values]
-        return [v.astype(object) for v in self.fp.post_values]
+    def _modular(self, p: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Residues of (f_0, ..., f_{L-1}) and of W_1, ..., W_L modulo p."""
+        if self.denominators % p == 0:
+            raise ValueError(f"the prime {p} divides a denominator")
+        inverses: dict[int, int] = {}
+        weights = [_residue_matrix(w, p, inverses) for w in self.net.weights]
+        posts = [_residue_matrix(self.samples, p, inverses)]
+        for l in range(self.net.depth - 1):
+            b = _residue_matrix([self.net.biases[l]], p, inverses)
+            z = (matmul_mod(posts[-1], weights[l].T.copy(), p) + b) % p
+            posts.append(z * self.masks[l])
+        return posts, weights
+
+    @cached_property
+    def _exact(self) -> tuple[list[np.ndarray], list[np.ndarray], tuple[Fraction, ...]]:
+        """Integer f_l, integer weights and the column scale of J_int."""
+        net = self.net
+        fp = net.forward(self.samples)
+        dws = [_layer_denominator(w) for w in net.weights]
+        weights = [np.array([[v.numerator * (dws[l] // v.denominator) for v in row]
+                             for row in net.weights[l]], dtype=object)
+                   for l in range(net.depth)]
+        # The true gradient with respect to z_{l+1} is the integer one divided by tail[l].
+        tail = [math.prod(dws[l + 1:]) for l in range(net.depth)]
+        scale_w, scale_b = [], []
+        for l in range(net.depth):
+            size = net.widths[l + 1] * net.widths[l]
+            scale_w += [Fraction(1, tail[l] * fp.post_den[l])] * size
+            scale_b += [Fraction(1, tail[l])] * net.widths[l + 1]
+        posts = [v.astype(object) for v in fp.post_values]
+        return posts, weights, tuple(scale_w + scale_b)
+
+    @property
+    def column_scale(self) -> tuple[Fraction, ...]:
+        return self._exact[2]
 
     def _assemble(self, columns: Sequence[int], modulus: int | None) -> np.ndarray:
         net, n, nout = self.net, self.n, self.net.n_outputs
-        posts = self._posts(modulus)
-        out = np.empty((n * nout, len(columns)), dtype=np.int64 if modulus else object)
+        posts, weights = self._modular(modulus) if modulus else self._exact[:2]
+        dtype = np.int64 if modulus else object
+        out = np.empty((n * nout, len(columns)), dtype=dtype)
         cols = list(columns)
         for k in range(nout):
-            grads = self._grads(k, modulus)
+            g = np.zeros((n, nout), dtype=dtype)
+            g[:, k] = 1
+            grads = [g]
+            for l in range(net.depth - 2, -1, -1):
+                g = (matmul_mod(g, weights[l + 1], modulus) if modulus
+                     else g.dot(weights[l + 1])) * self.masks[l]
+                grads.insert(0, g)
             blocks = []
             for l in range(net.depth):
                 block = grads[l][:, :, None] * posts[l][:, None, :]
@@ -135,7 +178,7 @@ class JacobianData:
         return out
 
     def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
-        """J_int[:, columns] modulo p (int64; p < 2**31 so that products fit)."""
+        """J[:, columns] modulo p (int64), for a prime p below 2**PRIME_BITS."""
         return self._assemble(columns, p)
 
     def exact_int(self, columns: Sequence[int]) -> flint.fmpz_mat:
@@ -144,10 +187,10 @@ class JacobianData:
         return flint.fmpz_mat(arr.shape[0], arr.shape[1], [int(v) for v in arr.ravel()])
 
     def matrix(self, columns: Sequence[int]) -> ExactMatrix:
-        """J_int[:, columns] for the rank engine."""
+        """J[:, columns] for the rank engine (residues of J, exact form J_int)."""
         cols = list(columns)
         return ExactMatrix((self.nrows, len(cols)), lambda p: self.residues(p, cols),
-                           lambda: self.exact_int(cols))
+                           lambda: self.exact_int(cols), avoid=self.denominators)
 
     def rational_rows(self, rows: Sequence[int], columns: Sequence[int]) -> list[list[Fraction]]:
         """The true rational entries J[rows, columns] (small selections only)."""
@@ -156,27 +199,19 @@ class JacobianData:
         return [[Fraction(int(arr[r, j])) * scale[j] for j in range(len(scale))] for r in rows]
 
 
-def backpropagate(net: Network, fp: ForwardPass) -> JacobianData:
-    """Return the integer data of the parameter Jacobian at the samples of ``fp``.
+def backpropagate(net: Network, samples: Sequence[Sequence[Fraction]],
+                  activations: Activations | None = None) -> JacobianData:
+    """Return the parameter Jacobian data at ``samples`` (patterns computed if not given).
 
     Requires no hidden pre-activation to be zero (the Jacobian is then defined,
     local.md 5.1 Prop. 10 and section 6).
     """
-    if fp.zeros:
-        i, l, j = fp.zeros[0]
+    acts = activations if activations is not None else net.activations(samples)
+    if acts.zeros:
+        i, l, j = acts.zeros[0]
         raise InputError(f"sample {i} lies on the kink of hidden layer {l} neuron {j}: "
                          "the parameter Jacobian is not defined there")
-    dws = [_layer_denominator(w) for w in net.weights]
-    wn = tuple(np.array([[v.numerator * (dws[l] // v.denominator) for v in row]
-                         for row in net.weights[l]], dtype=object) for l in range(net.depth))
-    masks = fp.active
-    # The true gradient with respect to z_{l+1} is the integer one divided by tail[l].
-    tail = [math.prod(dws[l + 1:]) for l in range(net.depth)]
-    scale_w, scale_b = [], []
-    for l in range(net.depth):
-        scale_w += [Fraction(1, tail[l] * fp.post_den[l])] * (net.widths[l + 1] * net.widths[l])
-        scale_b += [Fraction(1, tail[l])] * net.widths[l + 1]
-    return JacobianData(net, fp, wn, masks, tuple(scale_w + scale_b))
+    return JacobianData(net, tuple(tuple(row) for row in samples), acts.active)
 
 
 def jacobian(net: Network, samples: Sequence[Sequence[Fraction]],
@@ -192,7 +227,7 @@ def jacobian(net: Network, samples: Sequence[Sequence[Fraction]],
     >>> jacobian(net, [[3]])
     [[Fraction(6, 1), Fraction(3, 1), Fraction(2, 1), Fraction(1, 1)]]
     """
-    data = backpropagate(net, net.forward(samples))
+    data = backpropagate(net, as_samples(samples, net.n_inputs))
     columns = gamma_columns(net, frozen_edges(net)) if reduced else range(net.n_params)
     return data.rational_rows(range(data.nrows), list(columns))
 

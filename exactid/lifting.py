@@ -17,7 +17,7 @@ import flint
 import numpy as np
 
 from .linalg import ExactMatrix
-from .network import ForwardPass, Network
+from .network import Activations, ForwardPass, Network
 
 __all__ = [
     "activation_operator",
@@ -97,7 +97,7 @@ def gram_matrix_integer(fp: ForwardPass) -> tuple[flint.fmpz_mat, int]:
     inner = np.array([int(e) for e in (xs * xs.transpose()).entries()],
                      dtype=object).reshape(n, n)
     counts = []
-    for layer in fp.active:
+    for layer in fp.activations.active:
         counts.append((layer @ layer.T).astype(object))
     scale = dx * dx
     tail = np.ones((n, n), dtype=object)
@@ -121,9 +121,9 @@ def gram_exact_matrix(fp: ForwardPass) -> ExactMatrix:
     return ExactMatrix.from_fmpz(gram_matrix_integer(fp)[0])
 
 
-def pattern_rank_bound(fp: ForwardPass) -> int:
+def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:
     """Upper bound on rank alpha: sum over distinct patterns of min(count, N_0 + 1) (local.md 7)."""
-    d = fp.post[0].ncols()
-    patterns = np.concatenate(fp.active, axis=1)
+    d = n_inputs
+    patterns = np.concatenate(acts.active, axis=1)
     _, counts = np.unique(patterns, axis=0, return_counts=True)
     return int(sum(min(int(c), d + 1) for c in counts))

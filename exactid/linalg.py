@@ -51,11 +51,11 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
     return out
 
 
-def random_prime(rng: random.Random, bits: int = PRIME_BITS) -> int:
-    """Return a random prime in [2**(bits-1), 2**bits)."""
+def random_prime(rng: random.Random, bits: int = PRIME_BITS, avoid: int = 1) -> int:
+    """Return a random prime in [2**(bits-1), 2**bits) that does not divide ``avoid``."""
     while True:
         candidate = rng.randrange(2 ** (bits - 1), 2 ** bits) | 1
-        if flint.fmpz(candidate).is_prime():
+        if avoid % candidate and flint.fmpz(candidate).is_prime():
             return candidate
 
 
@@ -97,16 +97,23 @@ def fmpz_residues(m: flint.fmpz_mat, p: int) -> np.ndarray:
 
 @dataclass
 class ExactMatrix:
-    """An integer matrix known through its residues and, on demand, exactly."""
+    """A rational matrix known through its residues and, on demand, an integer form.
+
+    ``residues(p)`` may be those of the matrix itself or of its integer form: the two
+    may differ by row and column scalings with rational factors whose numerators and
+    denominators divide ``avoid``, and primes dividing ``avoid`` are never used, so
+    ranks and the vanishing of minors agree.
+    """
 
     shape: tuple[int, int]
     residues: Callable[[int], np.ndarray]
     exact_builder: Callable[[], flint.fmpz_mat]
+    avoid: int = 1
     _exact: flint.fmpz_mat | None = field(default=None, repr=False)
 
     @classmethod
     def from_fmpz(cls, m: flint.fmpz_mat) -> ExactMatrix:
-        return cls((m.nrows(), m.ncols()), lambda p: fmpz_residues(m, p), lambda: m, m)
+        return cls((m.nrows(), m.ncols()), lambda p: fmpz_residues(m, p), lambda: m, 1, m)
 
     def exact(self) -> flint.fmpz_mat:
         if self._exact is None:
@@ -228,7 +235,7 @@ def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
     m, n = matrix.shape
     best: Minor | None = None
     for _ in range(PRIME_ATTEMPTS):
-        p = random_prime(rng)
+        p = random_prime(rng, avoid=matrix.avoid)
         minor = _minor_mod_p(matrix.residues(p), p)
         if best is None or minor.size > best.size:
             best = minor
@@ -241,21 +248,21 @@ def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
         cert = _kernel_certificate(exact, kernel, minor.size, rng)
         if cert is not None:
             return CertifiedRank(minor.size, minor, cert.kernel, cert.kernel_minor)
-    return _exact_fallback(matrix.exact(), rng)
+    return _exact_fallback(matrix.exact(), rng, matrix.avoid)
 
 
 def _identity(n: int) -> flint.fmpz_mat:
     return flint.fmpz_mat(n, n, [int(i == j) for i in range(n) for j in range(n)])
 
 
-def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random) -> CertifiedRank:
+def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random, avoid: int) -> CertifiedRank:
     """Exact rank over Q (FLINT, multimodular), then witnesses for both bounds."""
     m, n = exact.nrows(), exact.ncols()
     rank = exact.rank() if m >= n else exact.transpose().rank()
     kernel = _kernel_basis(exact)
     cert = _kernel_certificate(exact, kernel, rank, rng)
     for _ in range(4 * PRIME_ATTEMPTS):
-        p = random_prime(rng)
+        p = random_prime(rng, avoid=avoid)
         minor = _minor_mod_p(fmpz_residues(exact, p), p)
         if minor.size == rank and cert is not None:
             return CertifiedRank(rank, minor, cert.kernel, cert.kernel_minor)

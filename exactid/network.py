@@ -19,7 +19,7 @@ import numpy as np
 from .errors import InputError
 from .numbers import parse_rational
 
-__all__ = ["ForwardPass", "Network", "as_samples"]
+__all__ = ["Activations", "ForwardPass", "Network", "as_samples", "certified_activations"]
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
@@ -218,6 +218,10 @@ class Network:
         """Return the exact forward pass at all samples, as integer matrices."""
         return ForwardPass.compute(self, samples)
 
+    def activations(self, samples: Sequence[Sequence[Fraction]]) -> Activations:
+        """Return the exact activation patterns and kinks at all samples (fast path)."""
+        return certified_activations(self, samples)
+
 
 def _array(values: list[int], nrows: int, ncols: int) -> np.ndarray:
     """Integers as an int64 array when they fit, else as an object array of Python ints."""
@@ -229,14 +233,95 @@ def _array(values: list[int], nrows: int, ncols: int) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class Activations:
+    """Activation patterns at n samples, exactly decided.
+
+    ``active[l]`` (n x N_{l+1}, int64 0/1) is the pattern of hidden layer l (strict rule:
+    1 iff z > 0); ``zeros`` lists every (sample, hidden layer, neuron) with z = 0.
+    """
+
+    active: tuple[np.ndarray, ...]
+    zeros: tuple[tuple[int, int, int], ...]
+
+    def activation_counts(self) -> list[list[int]]:
+        """For each hidden layer and neuron, the number of samples where z > 0."""
+        return [[int(c) for c in layer.sum(axis=0)] for layer in self.active]
+
+
+_UNIT_ROUNDOFF = 2.0 ** -53
+_TINY = 2.0 ** -1000
+
+
+def _float_rows(rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
+
+
+def certified_activations(net: Network, samples: Sequence[Sequence[Fraction]]) -> Activations:
+    """Return the exact activation patterns, using float64 only as a verified hint.
+
+    Each pre-activation is computed in float64 with elementwise IEEE operations together
+    with a rigorous bound on its error (standard forward error analysis of dot products:
+    |fl(sum) - sum| <= gamma_{k+1} sum |terms|, propagated through the 1-Lipschitz ReLU
+    and inflated by a factor 2 and an absolute term for underflow). A sign is accepted
+    only when |z_float| exceeds the bound; every sample with an undecided sign, and
+    every sample when a float overflows, is evaluated exactly with Fractions instead.
+    """
+    n = len(samples)
+    hidden = net.depth - 1
+    if n == 0:
+        return Activations(tuple(np.zeros((0, w), dtype=np.int64) for w in net.hidden_widths),
+                           ())
+    try:
+        f = _float_rows(samples)
+        weights = [_float_rows(w) for w in net.weights[:hidden]]
+        biases = [np.array([float(v) for v in b]) for b in net.biases[:hidden]]
+    except OverflowError:
+        return _exact_activations(net, samples, range(n), None)
+    err = np.abs(f) * (2 * _UNIT_ROUNDOFF) + _TINY
+    active, unsure = [], np.zeros(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        for w, b in zip(weights, biases):
+            k = w.shape[1]
+            z = np.broadcast_to(b, (n, w.shape[0])).copy()
+            mag = np.broadcast_to(np.abs(b), (n, w.shape[0])).copy()
+            prop = np.zeros_like(z)
+            for i in range(k):
+                z += f[:, i:i + 1] * w[:, i]
+                mag += np.abs(f[:, i:i + 1]) * np.abs(w[:, i])
+                prop += err[:, i:i + 1] * np.abs(w[:, i])
+            bound = 2 * ((k + 3) * _UNIT_ROUNDOFF * mag + prop) + (k + 3) * _TINY
+            ok = np.isfinite(z) & np.isfinite(bound) & (np.abs(z) > bound)
+            unsure |= ~ok.all(axis=1)
+            active.append((z > 0).astype(np.int64))
+            f = np.maximum(z, 0.0)
+            err = bound
+    return _exact_activations(net, samples, np.flatnonzero(unsure), tuple(active))
+
+
+def _exact_activations(net: Network, samples: Sequence[Sequence[Fraction]],
+                       rows: Iterable[int], hint: tuple[np.ndarray, ...] | None) -> Activations:
+    """Patterns with the given rows recomputed exactly (all rows when there is no hint)."""
+    n = len(samples)
+    active = [np.zeros((n, w), dtype=np.int64) for w in net.hidden_widths] if hint is None \
+        else [a.copy() for a in hint]
+    zeros = []
+    for i in rows:
+        for l, z in enumerate(net.preactivations(samples[i])[:-1]):
+            for j, v in enumerate(z):
+                active[l][i, j] = int(v > 0)
+                if v == 0:
+                    zeros.append((int(i), l, j))
+    return Activations(tuple(active), tuple(sorted(zeros)))
+
+
+@dataclass(frozen=True)
 class ForwardPass:
     """Exact forward pass of a network at n samples, in integer form.
 
     ``pre[l]`` (n x N_{l+1}) divided by ``den[l]`` is the pre-activation of layer l+1 (the
     last one is the output); ``post[l]`` (n x N_l) divided by ``post_den[l]`` is f_l, with
     ``post[0]`` the samples, and ``post_values[l]`` the same integers as a NumPy array.
-    ``active[l]`` is the 0/1 pattern of hidden layer l (n x N_{l+1}, int64) and ``zeros``
-    lists every (sample, hidden layer, neuron) with z = 0.
+    ``activations`` holds the exact patterns and the kinks.
     """
 
     pre: tuple[flint.fmpz_mat, ...]
@@ -244,8 +329,7 @@ class ForwardPass:
     post: tuple[flint.fmpz_mat, ...]
     post_den: tuple[int, ...]
     post_values: tuple[np.ndarray, ...]
-    active: tuple[np.ndarray, ...]
-    zeros: tuple[tuple[int, int, int], ...]
+    activations: Activations
 
     @staticmethod
     def compute(net: Network, samples: Sequence[Sequence[Fraction]]) -> ForwardPass:
@@ -280,7 +364,7 @@ class ForwardPass:
             values.append(relu)
             active.append((arr > 0).astype(np.int64))
         return ForwardPass(tuple(pre), tuple(den), tuple(post), tuple(post_den),
-                           tuple(values), tuple(active), tuple(sorted(zeros)))
+                           tuple(values), Activations(tuple(active), tuple(sorted(zeros))))
 
     def outputs(self) -> list[tuple[Fraction, ...]]:
         """f_theta(x^i) for every sample, exactly."""
@@ -289,11 +373,6 @@ class ForwardPass:
         flat = z.entries()
         return [tuple(Fraction(int(flat[i * m + k]), d) for k in range(m))
                 for i in range(z.nrows())]
-
-    def activation_counts(self) -> list[list[int]]:
-        """For each hidden layer and neuron, the number of samples where z > 0."""
-        return [[int(c) for c in layer.sum(axis=0)] for layer in self.active]
-
 
 def _as_list(value: Any, where: str) -> list:
     if not isinstance(value, (list, tuple)):

@@ -234,11 +234,16 @@ def _no_kinks(t: _Theta, samples: Any, done: list) -> None:
     done.append(f"no zero hidden pre-activation at the {len(samples)} samples used")
 
 
-def _prime(ev: dict, done: list) -> int:
-    p = _int(ev.get("prime"), "evidence.prime", 3, 2**64)
-    _require(flint.fmpz(p).is_prime(), f"evidence.prime: {p} is not prime")
-    done.append(f"evidence.prime {p} is prime")
+def _prime(ev: dict, done: list, where: str = "evidence") -> int:
+    p = _int(ev.get("prime"), f"{where}.prime", 3, 2**64)
+    _require(flint.fmpz(p).is_prime(), f"{where}.prime: {p} is not prime")
+    done.append(f"{where}.prime {p} is prime")
     return p
+
+
+def _minor_prime(minor: dict, p: int, where: str, done: list) -> int:
+    """A minor may name its own prime; otherwise evidence.prime is used."""
+    return p if minor.get("prime") is None else _prime(minor, done, where)
 
 
 def _free_columns(t: _Theta, ev: dict, done: list) -> list[int]:
@@ -278,6 +283,7 @@ def _jacobian_minor(t: _Theta, ev: dict, free: list, p: int, done: list) -> int:
     minor = _dict(ev.get("jacobian_minor"), "evidence.jacobian_minor")
     rows = _pairs(t, minor.get("rows"), "evidence.jacobian_minor.rows", None)
     cols = _indices(minor.get("columns"), "evidence.jacobian_minor.columns", len(rows), t.D)
+    p = _minor_prime(minor, p, "evidence.jacobian_minor", done)
     matrix = [[row[free[c]] for c in cols] for row in (t.jacobian_row(i, k) for i, k in rows)]
     _require(_nonsingular_mod(matrix, p), "evidence.jacobian_minor: singular modulo the prime")
     done.append(f"jacobian_minor: non-singular {len(rows)} x {len(rows)} minor of Gamma, "
@@ -292,8 +298,9 @@ def _kernel(matrix: flint.fmpq_mat, ev: dict, name: str, count: int, p: int,
     vectors = [[_int(v, f"evidence.{name}[{b}][{a}]") for a, v in
                 enumerate(_list(vec, f"evidence.{name}[{b}]", length))]
                for b, vec in enumerate(_list(ev.get(name), f"evidence.{name}", count))]
-    rows = _indices(_dict(ev.get(f"{name}_minor"), f"evidence.{name}_minor").get("rows"),
-                    f"evidence.{name}_minor.rows", count, length)
+    minor = _dict(ev.get(f"{name}_minor"), f"evidence.{name}_minor")
+    rows = _indices(minor.get("rows"), f"evidence.{name}_minor.rows", count, length)
+    p = _minor_prime(minor, p, f"evidence.{name}_minor", done)
     _require(_nonsingular_mod([[vec[a] for vec in vectors] for a in rows], p),
              f"evidence.{name}_minor: singular modulo the prime")
     if count:
@@ -360,7 +367,8 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     rows = _indices(minor.get("rows"), "evidence.gram_minor.rows", None, t.n)
     cols = _indices(minor.get("columns"), "evidence.gram_minor.columns", len(rows), t.n)
     gram = t.gram()
-    _require(_nonsingular_mod([[gram[a, b] for b in cols] for a in rows], p),
+    pg = _minor_prime(minor, p, "evidence.gram_minor", done)
+    _require(_nonsingular_mod([[gram[a, b] for b in cols] for a in rows], pg),
              "evidence.gram_minor: singular modulo the prime")
     r_g = len(rows)
     done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")

@@ -14,8 +14,8 @@ from ..network import Network
 CERTIFICATE_FORMAT = "exactid.certificate/1"
 
 
-def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]],
-                      outputs: Sequence[Sequence[Fraction]], *, verdict: str, reason: str,
+def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]], *,
+                      verdict: str, reason: str,
                       dimension: int, rank_jacobian: int | None,
                       rank_activation: int | None, evidence: dict[str, Any]) -> dict[str, Any]:
     """Return the certificate of a local verdict (fields of docs/certificates.md)."""
@@ -30,7 +30,7 @@ def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]],
             "dimension": dimension,
             "rank_jacobian": rank_jacobian,
             "rank_activation": rank_activation,
-            "outputs": samples_to_doc(outputs),
+            "outputs": samples_to_doc(net.forward(samples).outputs()),
         },
         "evidence": evidence,
     }

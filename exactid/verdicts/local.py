@@ -35,6 +35,7 @@ from ..lifting import gram_exact_matrix, pattern_rank_bound
 from ..linalg import (
     PRIME_ATTEMPTS,
     CertifiedRank,
+    Minor,
     certified_rank,
     full_column_rank_minor,
     random_prime,
@@ -176,8 +177,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
         raise InputError("samples: at least one sample is needed")
     rng = random.Random(seed)
     n, nout, d = len(xs), net.n_outputs, net.dimension
-    fp = net.forward(xs)
-    counts = fp.activation_counts()
+    acts = net.activations(xs)
+    counts = acts.activation_counts()
     never = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == 0]
     always = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == n]
     base = dict(
@@ -196,7 +197,7 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
                             f"{fr} for the same Jacobian; the exact rank is {rank_j}")
         cert = None
         if certificate:
-            cert = dict(net=net, samples=xs, outputs=fp.outputs(), verdict=verdict,
+            cert = dict(net=net, samples=xs, verdict=verdict,
                         reason=claim_reason, dimension=d,
                         rank_jacobian=rank_j if proved_ranks else None,
                         rank_activation=rank_a if proved_ranks else None, evidence=evidence)
@@ -215,22 +216,22 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
                       frozen_edges=[])
     frozen = frozen_edges(net)
     frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
-    activation_notes = _activation_notes(xs, fp, never, always)
-    if fp.zeros:
-        i, l, j = fp.zeros[0]
+    activation_notes = _activation_notes(never, always)
+    if acts.zeros:
+        i, l, j = acts.zeros[0]
         reasons = [f"sample {si} lies exactly on the kink of hidden layer {sl} neuron {sj} "
                    "(pre-activation 0): theta not in Delta_X is not verified, so no theorem "
-                   "is applied (local.md 3.3)" for si, sl, sj in fp.zeros[:10]]
-        if len(fp.zeros) > 10:
-            reasons.append(f"... {len(fp.zeros) - 10} more samples on kinks")
+                   "is applied (local.md 3.3)" for si, sl, sj in acts.zeros[:10]]
+        if len(acts.zeros) > 10:
+            reasons.append(f"... {len(acts.zeros) - 10} more samples on kinks")
         reasons += activation_notes
         return finish("not-applicable", "none: a sample lies on a kink (local.md 3.3)",
                       reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
                       pattern_bound=None, never_active=never, always_active=always,
                       frozen_edges=frozen_doc)
     columns = gamma_columns(net, frozen)
-    data = backpropagate(net, fp)
-    pattern_bound = pattern_rank_bound(fp)
+    data = backpropagate(net, xs, acts)
+    pattern_bound = pattern_rank_bound(acts, net.n_inputs)
     extra = dict(pattern_bound=pattern_bound, never_active=never, always_active=always,
                  frozen_edges=frozen_doc)
     if float_check:
@@ -244,7 +245,7 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
                        "impossible (local.md 7)")
     else:
         for _ in range(PRIME_ATTEMPTS):
-            p = random_prime(rng)
+            p = random_prime(rng, avoid=data.denominators)
             minor = full_column_rank_minor(data.residues(p, columns), p, rng)
             if minor is not None:
                 rows = [[r // nout, r % nout] for r in minor.rows]
@@ -256,14 +257,12 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
                               {"frozen_edges": frozen_doc, "prime": p, "rows": rows},
                               rank_j=d, **extra)
     gamma = certified_rank(data.matrix(columns), rng)
-    gram = certified_rank(gram_exact_matrix(fp), rng)
+    gram = certified_rank(gram_exact_matrix(net.forward(xs)), rng)
     r, r_a = gamma.rank, nout * gram.rank
     reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
-    jac_minor = {"rows": [[i // nout, i % nout] for i in gamma.minor.rows],
-                 "columns": list(gamma.minor.columns)}
+    jac_minor = _minor_doc(gamma.minor, nout)
     gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
-                   "gram_kernel_minor": {"rows": list(gram.kernel_minor.rows)}
-                   if gram.kernel_minor else {"rows": []}}
+                   "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
     if r == r_a:
         reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
                        f"identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
@@ -293,11 +292,23 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
                   {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
                    "jacobian_minor": jac_minor,
                    "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
-                   "jacobian_kernel_minor": {"rows": list(gamma.kernel_minor.rows)},
-                   "gram_minor": {"rows": list(gram.minor.rows),
-                                  "columns": list(gram.minor.columns)},
+                   "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor, columns=False),
+                   "gram_minor": _minor_doc(gram.minor),
                    **gram_kernel},
                   rank_j=r, rank_a=r_a, **extra)
+
+
+def _minor_doc(minor: Minor | None, nout: int | None = None,
+               columns: bool = True) -> dict[str, Any]:
+    """A minor as evidence: rows ([sample, output] pairs when ``nout``), columns, prime."""
+    if minor is None:
+        return {"rows": [], "prime": None}
+    rows = [[i // nout, i % nout] for i in minor.rows] if nout else list(minor.rows)
+    doc: dict[str, Any] = {"rows": rows}
+    if columns:
+        doc["columns"] = list(minor.columns)
+    doc["prime"] = minor.prime
+    return doc
 
 
 def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
@@ -307,11 +318,13 @@ def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
     for v in rank.kernel:
         q = [Fraction(x) * scale[c] for x, c in zip(v, columns)]
         den = math.lcm(*(x.denominator for x in q))
-        out.append([int(x * den) for x in q])
+        ints = [int(x * den) for x in q]
+        g = math.gcd(*ints)
+        out.append([x // g for x in ints])
     return out
 
 
-def _activation_notes(xs: Sequence, fp: Any, never: list, always: list) -> list[str]:
+def _activation_notes(never: list, always: list) -> list[str]:
     notes = [f"hidden layer {l} neuron {j} is never active on X: lowering its bias keeps "
              "f(X) and changes phi, so theta is not locally identifiable from X "
              "(local.md 10.1)" for l, j in never]
