@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bench_local.py [--quick] [--seed S] [--repeat R] [--largest]
+                                     [--limit SECONDS] [--no-cases]
 
 Sections
 --------
@@ -19,9 +20,13 @@ Sections
    Case A has widths [10, 30, 30, 1] and 3000 samples; case B about 5,000 parameters
    ([20, 70, 50, 1]) with n = 2 D samples.
 2. ``--largest``: widths [10, w, w, 1] for growing w with n = ceil(2.5 D / N_L) samples,
-   each timed once (exact verdict (a) only); it stops after the first run over the limit
-   (``--limit``, 60 s) and reports the largest network certified locally identifiable
-   within the limit.
+   each timed once (exact verdict (a) only) in a fresh process that is stopped once it
+   exceeds the limit (``--limit``, 60 s); the search ends there and reports the largest
+   network certified locally identifiable within the limit. ``--no-cases`` skips
+   section 1.
+
+``--quick`` uses small sizes for a smoke run: A = [5, 10, 10, 1] with 300 samples,
+B = [8, 20, 15, 1] with n = 2 D, and [5, w, w, 1] in section 2.
 
 Parameters, biases and samples are random rationals p/q with |p| <= 100 and
 1 <= q <= 50 from a seeded ``random.Random``; weights and biases use p != 0 (a zero
@@ -34,6 +39,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import os
 import platform
 import random
@@ -41,6 +47,7 @@ import sys
 import time
 from collections.abc import Callable
 from fractions import Fraction
+from queue import Empty
 from typing import Any
 
 import numpy as np
@@ -136,7 +143,7 @@ def run_cases(cases: list[tuple[str, list[int], int | None]], seed: int, repeat:
     print(f"== Section 1: exact vs float (best of {repeat} after 1 warm-up; times in s)")
     print("   (a) local_verdict(float_check=False, certificate=False)")
     print("   (b) local_verdict(float_check=True, certificate=True) + result.certificate")
-    print("   (c) float_jacobian_hint + numpy.linalg.matrix_rank (float64)")
+    print("   (c) float_jacobian_hint + numpy.linalg.matrix_rank (float64, all parameters)")
     print("   (d) check_certificate(result.certificate)"
           + ("" if check_certificate else "  [not importable: skipped]"))
     print()
@@ -170,7 +177,8 @@ def run_cases(cases: list[tuple[str, list[int], int | None]], seed: int, repeat:
                          f"float rank of the full J in (c) is {float_rank}")
         notes += [f"{name}: warning: {w}" for w in res_b.warnings]
         rows.append([name, str(widths), str(net.n_params), str(d), str(n), res_a.verdict,
-                     str(res_a.rank_jacobian), str(float_rank), fmt_time(t_a), fmt_time(t_b),
+                     "-" if res_a.rank_jacobian is None else str(res_a.rank_jacobian),
+                     str(float_rank), fmt_time(t_a), fmt_time(t_b),
                      fmt_time(t_c), fmt_time(t_d), fmt_ratio(t_a, t_c), fmt_ratio(t_b, t_c),
                      valid])
     print()
@@ -180,29 +188,68 @@ def run_cases(cases: list[tuple[str, list[int], int | None]], seed: int, repeat:
     print()
 
 
+def _largest_worker(widths: list[int], seed: int, queue: Any) -> None:
+    """Child process of ``run_largest``: build the case, report its size, time (a)."""
+    net = random_network(widths, random.Random(f"net-{seed}"))
+    d = net.dimension
+    n = math.ceil(2.5 * d / net.n_outputs)
+    xs = random_samples(n, widths[0], random.Random(f"samples-{seed}"))
+    queue.put((net.n_params, d, n))
+    t0 = time.perf_counter()
+    res = exact_plain(net, xs)
+    queue.put((res.verdict, res.rank_jacobian, time.perf_counter() - t0))
+
+
+def _receive(queue: Any, proc: Any, timeout: float | None) -> Any:
+    """The next message of ``proc``, or None if it died or ``timeout`` seconds passed."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        wait = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
+        if wait <= 0:
+            return None
+        try:
+            return queue.get(timeout=wait)
+        except Empty:
+            if not proc.is_alive() and queue.empty():
+                return None
+
+
 def run_largest(ws: list[int], n_in: int, seed: int, limit: float) -> None:
+    """Time (a) once per size, each in a fresh process stopped once it exceeds ``limit``."""
     print(f"== Section 2: largest [{n_in}, w, w, 1] certified by (a) within {limit:g} s "
           "(one timed run each, n = ceil(2.5 D / N_L))")
+    print("   each size runs in a fresh process; a run over the limit is stopped there")
     print()
+    ctx = multiprocessing.get_context("spawn")  # no fork of FLINT's thread pool
     header = ["widths", "params", "D", "n", "verdict", "exact rank", "time (s)"]
     rows, best = [], None
     for k, w in enumerate(ws):
         widths = [n_in, w, w, 1]
-        net = random_network(widths, random.Random(f"net-{seed * 1000 + 100 + k}"))
-        d = net.dimension
-        n = math.ceil(2.5 * d / net.n_outputs)
-        xs = random_samples(n, n_in, random.Random(f"samples-{seed * 1000 + 100 + k}"))
-        print(f"  {widths} params={net.n_params} D={d} n={n} ...", end="", flush=True)
-        t0 = time.perf_counter()
-        res = exact_plain(net, xs)
-        t = time.perf_counter() - t0
-        print(f" {res.verdict} rank={res.rank_jacobian} {t:.2f} s", flush=True)
-        rows.append([str(widths), str(net.n_params), str(d), str(n), res.verdict,
-                     str(res.rank_jacobian), f"{t:.2f}"])
-        if t > limit:
+        queue = ctx.Queue()
+        proc = ctx.Process(target=_largest_worker, args=(widths, seed * 1000 + 100 + k, queue))
+        proc.start()
+        sizes = _receive(queue, proc, None)
+        if sizes is None:
+            print(f"  {widths}: the worker process failed (exit code {proc.exitcode})")
             break
-        if res.verdict == "locally-identifiable":
-            best = (widths, net.n_params, d, n, t)
+        params, d, n = sizes
+        print(f"  {widths} params={params} D={d} n={n} ...", end="", flush=True)
+        outcome = _receive(queue, proc, limit + 1.0)
+        if outcome is None:
+            verdict, rank, t = "(stopped)" if proc.is_alive() else "(failed)", None, None
+            proc.terminate()
+        else:
+            verdict, rank, t = outcome
+        proc.join()
+        over = t is None or t > limit
+        shown = f"> {limit:g}" if t is None else f"{t:.2f}"
+        rank_s = "-" if rank is None else str(rank)
+        print(f" {verdict} rank={rank_s} {shown} s", flush=True)
+        rows.append([str(widths), str(params), str(d), str(n), verdict, rank_s, shown])
+        if over:
+            break
+        if verdict == "locally-identifiable":
+            best = (widths, params, d, n, t)
     print()
     print_table(header, rows)
     if best is None:
@@ -222,6 +269,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--largest", action="store_true",
                     help="also search the largest network certified within --limit seconds")
     ap.add_argument("--limit", type=float, default=60.0, help="time limit of --largest (s)")
+    ap.add_argument("--no-cases", action="store_true",
+                    help="skip section 1 (cases A and B), e.g. to run --largest alone")
     args = ap.parse_args(argv)
     if args.repeat < 1:
         ap.error("--repeat must be at least 1")
@@ -239,7 +288,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         cases = [("A", [10, 30, 30, 1], 3000), ("B", [20, 70, 50, 1], None)]
         ws, n_in = [30, 40, 50, 60, 70, 80, 90, 100, 110, 120, 140, 160], 10
-    run_cases(cases, args.seed, args.repeat)
+    if not args.no_cases:
+        run_cases(cases, args.seed, args.repeat)
     if args.largest:
         run_largest(ws, n_in, args.seed, args.limit)
 

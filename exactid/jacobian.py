@@ -6,7 +6,7 @@ follow the flat parameter order of local.md 1.2. Gamma is J without the frozen e
 (local.md 5.3).
 
 Large Jacobians are never built entry by entry from Fractions: all denominators are
-cleared once, per layer, so that ``J_int = J * diag(column_scale)`` is an integer matrix
+cleared once, per layer, so that ``J = J_int * diag(column_scale)`` with J_int an integer matrix
 (a column scaling, which changes neither the rank nor whether a minor vanishes), obtained
 from FLINT integer products and assembled modulo a prime with NumPy.
 """
@@ -93,7 +93,7 @@ class JacobianData:
 
     Modulo a prime p (not dividing any denominator of theta or X), J itself is computed
     by a modular forward and backward pass with NumPy (``residues``). Exactly, the
-    integer matrix J_int = J * diag(column_scale) is built from an integer forward pass
+    integer matrix J_int = J * diag(1 / column_scale) is built from an integer forward pass
     with one common denominator per layer (``exact_int``); ``column_scale[c]`` is a
     positive rational, so J and J_int have the same rank and the same vanishing minors.
     """

@@ -14,10 +14,12 @@ array, cheap to build for large Jacobians) and, lazily, its exact integer form (
 
 from __future__ import annotations
 
+import math
 import os
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import flint
 import numpy as np
@@ -76,17 +78,12 @@ class Minor:
 class CertifiedRank:
     """An exactly proved rank: ``minor`` proves rank >= r; ``kernel`` (integer vectors,
     ``ncols - r`` of them, with their own non-singular minor ``kernel_minor``) proves
-    rank <= r. When r equals the number of columns no kernel is needed."""
+    rank <= r. When r equals the number of rows or of columns no kernel is needed."""
 
     rank: int
     minor: Minor
     kernel: tuple[tuple[int, ...], ...] = ()
     kernel_minor: Minor | None = None
-
-
-def fmpz_rows(rows: Sequence[Sequence[int]], ncols: int) -> flint.fmpz_mat:
-    """Return an integer matrix from rows of Python ints."""
-    return flint.fmpz_mat(len(rows), ncols, [v for r in rows for v in r])
 
 
 def fmpz_residues(m: flint.fmpz_mat, p: int) -> np.ndarray:
@@ -180,34 +177,46 @@ def full_column_rank_minor(res: np.ndarray, p: int, rng: random.Random) -> Minor
     return None
 
 
-def _kernel_basis(sub: flint.fmpz_mat) -> flint.fmpz_mat:
-    """Integer basis (as columns) of the right kernel of ``sub``."""
-    x, nullity = sub.nullspace()
-    ncols = sub.ncols()
-    return flint.fmpz_mat(ncols, nullity, [x[i, j] for i in range(ncols) for j in range(nullity)])
+def _submatrix(m: flint.fmpz_mat, rows: Sequence[int], cols: Sequence[int]) -> flint.fmpz_mat:
+    flat, ncols = m.entries(), m.ncols()
+    return flint.fmpz_mat(len(rows), len(cols), [flat[i * ncols + j] for i in rows for j in cols])
 
 
-def _columns(k: flint.fmpz_mat) -> tuple[tuple[int, ...], ...]:
-    return tuple(tuple(int(k[i, j]) for i in range(k.nrows())) for j in range(k.ncols()))
+def _kernel_from_minor(exact: flint.fmpz_mat, minor: Minor,
+                       rng: random.Random) -> CertifiedRank | None:
+    """Kernel vectors proving rank <= r, from a non-singular r x r minor, or None.
 
-
-def _kernel_certificate(exact: flint.fmpz_mat, k: flint.fmpz_mat, rank: int,
-                        rng: random.Random) -> CertifiedRank | None:
-    """Return the kernel part of a certificate if ``k`` proves rank <= ``rank``."""
-    if k.ncols() != exact.ncols() - rank:
+    With B = M[I, Jc] and C = M[I, free], each free column t gives the vector with
+    x[Jc] = -B^{-1} C[:, t] and x[free] = e_t (one exact rational solve, then cleared
+    denominators). They span ker M iff M K = 0, which is checked exactly; they are
+    independent because K restricted to the free rows is diagonal and non-zero.
+    """
+    ncols = exact.ncols()
+    free = [c for c in range(ncols) if c not in set(minor.columns)]
+    if not free:
+        return CertifiedRank(ncols, minor)
+    rows, cols = list(minor.rows), list(minor.columns)
+    if rows:
+        b = flint.fmpq_mat(_submatrix(exact, rows, cols))
+        y = b.solve(flint.fmpq_mat(_submatrix(exact, rows, free)))
+    vectors, diagonal = [], 1
+    for t, f in enumerate(free):
+        x = [Fraction(0)] * ncols
+        x[f] = Fraction(1)
+        for a, c in enumerate(cols):
+            v = y[a, t]
+            x[c] = -Fraction(int(v.p), int(v.q))
+        den = math.lcm(*(v.denominator for v in x))
+        ints = [int(v * den) for v in x]
+        g = math.gcd(*ints)
+        vectors.append(tuple(v // g for v in ints))
+        diagonal *= vectors[-1][f]
+    k = flint.fmpz_mat(ncols, len(free), [vec[i] for i in range(ncols) for vec in vectors])
+    if not (exact * k).is_zero():
         return None
-    if k.ncols() and not (exact * k).is_zero():
-        return None
-    if k.ncols() == 0:
-        return CertifiedRank(rank, Minor(0, (), ()))
-    for _ in range(PRIME_ATTEMPTS):
-        q = random_prime(rng)
-        kminor = _minor_mod_p(fmpz_residues(k.transpose(), q), q)
-        if kminor.size == k.ncols():
-            # Rows of K^T are K's columns; K's rows are the chosen columns of K^T.
-            return CertifiedRank(rank, Minor(0, (), ()), _columns(k),
-                                 Minor(q, kminor.columns, tuple(range(k.ncols()))))
-    return None
+    q = random_prime(rng, avoid=diagonal)
+    return CertifiedRank(len(rows), minor, tuple(vectors),
+                         Minor(q, tuple(free), tuple(range(len(free)))))
 
 
 def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
@@ -223,48 +232,38 @@ def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
     Returns
     -------
     CertifiedRank
-        ``minor`` proves rank >= r modulo a prime; when r < ncols, ``kernel`` holds
-        ncols - r integer vectors with M K = 0 (checked exactly) and ``kernel_minor``
-        proves they are independent.
+        ``minor`` proves rank >= r modulo a prime; when r is below both dimensions,
+        ``kernel`` holds ncols - r integer vectors with M K = 0 (checked exactly) and
+        ``kernel_minor`` proves they are independent.
 
     Raises
     ------
     CertificationError
         Never in practice: the exact fallback always produces a proof.
     """
-    m, n = matrix.shape
-    best: Minor | None = None
     for _ in range(PRIME_ATTEMPTS):
         p = random_prime(rng, avoid=matrix.avoid)
         minor = _minor_mod_p(matrix.residues(p), p)
-        if best is None or minor.size > best.size:
-            best = minor
-        if minor.size == n:
-            return CertifiedRank(n, minor)
-        exact = matrix.exact()
-        sub = fmpz_rows([[int(exact[i, j]) for j in range(n)] for i in minor.rows], n) \
-            if minor.rows else flint.fmpz_mat(0, n)
-        kernel = _kernel_basis(sub) if minor.rows else _identity(n)
-        cert = _kernel_certificate(exact, kernel, minor.size, rng)
+        if minor.size == min(matrix.shape):
+            return CertifiedRank(minor.size, minor)
+        cert = _kernel_from_minor(matrix.exact(), minor, rng)
         if cert is not None:
-            return CertifiedRank(minor.size, minor, cert.kernel, cert.kernel_minor)
+            return cert
     return _exact_fallback(matrix.exact(), rng, matrix.avoid)
-
-
-def _identity(n: int) -> flint.fmpz_mat:
-    return flint.fmpz_mat(n, n, [int(i == j) for i in range(n) for j in range(n)])
 
 
 def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random, avoid: int) -> CertifiedRank:
     """Exact rank over Q (FLINT, multimodular), then witnesses for both bounds."""
     m, n = exact.nrows(), exact.ncols()
     rank = exact.rank() if m >= n else exact.transpose().rank()
-    kernel = _kernel_basis(exact)
-    cert = _kernel_certificate(exact, kernel, rank, rng)
     for _ in range(4 * PRIME_ATTEMPTS):
         p = random_prime(rng, avoid=avoid)
         minor = _minor_mod_p(fmpz_residues(exact, p), p)
-        if minor.size == rank and cert is not None:
-            return CertifiedRank(rank, minor, cert.kernel, cert.kernel_minor)
+        if minor.size == rank == min(m, n):
+            return CertifiedRank(rank, minor)
+        if minor.size == rank:
+            cert = _kernel_from_minor(exact, minor, rng)
+            if cert is not None:
+                return cert
     raise CertificationError("could not certify a rank: every prime tried divides the "
                              "minors (report this matrix as a bug)")

@@ -34,6 +34,10 @@ _RATIONAL_TEXT = re.compile(
 )
 
 
+MAX_EXPONENT_DIGITS = 5
+"""Decimal exponents are limited to 5 digits so that '1e999999999' cannot exhaust memory."""
+
+
 class JsonDecimal(str):
     """The text of a JSON decimal number, kept as text so that it is parsed exactly."""
 
@@ -68,7 +72,11 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
         if not _RATIONAL_TEXT.fullmatch(value):
             raise ValueError(f"{where}: {value!r} is not a rational number "
                              "(use an integer, 'p/q', a decimal or 1e-3 notation)")
-        text = value.replace(" ", "")
+        text = "".join(value.split())
+        exponent = re.search(r"[eE][+-]?(\d+)", text)
+        if exponent and len(exponent.group(1).lstrip("0")) > MAX_EXPONENT_DIGITS:
+            raise ValueError(f"{where}: {value!r} has an exponent with more than "
+                             f"{MAX_EXPONENT_DIGITS} digits")
         try:
             return Fraction(text)
         except ZeroDivisionError:

@@ -313,10 +313,10 @@ def _minor_doc(minor: Minor | None, nout: int | None = None,
 
 def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
                  columns: Sequence[int]) -> list[list[int]]:
-    """Kernel vectors of the true Gamma from those of J_int = Gamma diag(scale)."""
+    """Kernel vectors of the true Gamma from those of J_int = Gamma diag(1 / scale)."""
     out = []
     for v in rank.kernel:
-        q = [Fraction(x) * scale[c] for x, c in zip(v, columns)]
+        q = [Fraction(x) / scale[c] for x, c in zip(v, columns)]
         den = math.lcm(*(x.denominator for x in q))
         ints = [int(x * den) for x in q]
         g = math.gcd(*ints)
