@@ -46,6 +46,11 @@ def _parser() -> argparse.ArgumentParser:
     ch = sub.add_parser("check", help="re-verify a certificate with the independent checker")
     ch.add_argument("certificate")
     ch.add_argument("--json", action="store_true")
+    reg = sub.add_parser("regions", help="activation regions inside a polytope domain")
+    reg.add_argument("network")
+    reg.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
+    reg.add_argument("--json", action="store_true")
+    reg.add_argument("--graphml", metavar="OUT", help="write the adjacency graph as GraphML")
     sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
     return p
 
@@ -216,7 +221,49 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return 0 if check.valid else 1
 
 
-_COMMANDS = {"local": _cmd_local, "eval": _cmd_eval, "equiv": _cmd_equiv,
+def _cmd_regions(args: argparse.Namespace) -> int:
+    from .domain import read_domain
+    from .formats import read_network, write_text_atomic
+    from .regions import enumerate_regions
+
+    net = read_network(args.network)
+    domain = read_domain(args.domain)
+    if net.depth < 2:
+        raise_input(f"{args.network}: the network has no hidden layer")
+    if domain.dim != net.n_inputs:
+        raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
+                    f"expects {net.n_inputs} inputs")
+    result = enumerate_regions(net, domain)
+    if args.graphml:
+        write_text_atomic(args.graphml, _graphml(result))
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"{result.count} full-dimensional regions, {len(result.edges)} adjacencies")
+    for i, r in enumerate(result.regions):
+        pattern = " | ".join("".join(map(str, p)) for p in r.pattern)
+        print(f"  region {i:>4}: pattern {pattern}  witness "
+              f"({', '.join(map(format_rational, r.witness))})  facets {len(r.facets)}")
+    for note in result.degenerate:
+        print(f"  degenerate: {note}")
+    return 0
+
+
+def _graphml(result: Any) -> str:
+    """The adjacency graph as GraphML text (attributes as exact strings)."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for i, r in enumerate(result.regions):
+        g.add_node(i, pattern=json.dumps([list(p) for p in r.pattern]),
+                   witness=json.dumps([format_rational(v) for v in r.witness]))
+    for e in result.edges:
+        g.add_edge(e["a"], e["b"], neurons=json.dumps(e["neurons"]),
+                   witness=json.dumps([format_rational(v) for v in e["witness"]]))
+    return "\n".join(nx.generate_graphml(g)) + "\n"
+
+
+_COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "equiv": _cmd_equiv,
              "check": _cmd_check, "demo": _cmd_demo}
 
 if __name__ == "__main__":

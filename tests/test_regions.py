@@ -1,0 +1,120 @@
+"""Regions, polyhedra and domains: exact witnesses, certificates and known counts."""
+
+import json
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exactid import strategies as xst
+from exactid.cli import main
+from exactid.domain import Domain, domain_from_doc
+from exactid.errors import InputError
+from exactid.network import Network
+from exactid.polyhedra import strictly_feasible, verify_motzkin, verify_witness
+from exactid.regions import enumerate_regions
+
+F = Fraction
+BOX2 = Domain.box([(-1, 1), (-1, 1)])
+
+
+def test_thin_slab_is_decided_exactly():
+    # exact_computing.md 8.3: width 1e-18, floats say "no interior"; the exact answer is yes.
+    w = F(1, 10**18)
+    res = strictly_feasible([[F(-1)], [F(1)]], [-F(1, 3), F(1, 3) + w])
+    assert res.feasible and F(1, 3) < res.witness[0] < F(1, 3) + w
+    empty = strictly_feasible([[F(-1)], [F(1)]], [-F(1, 3), F(1, 3)])
+    assert not empty.feasible
+    y, mu = empty.motzkin
+    assert verify_motzkin([[F(-1)], [F(1)]], [-F(1, 3), F(1, 3)], y, (), (), mu)
+
+
+@settings(max_examples=30)
+@given(st.lists(st.lists(xst.rationals(), min_size=2, max_size=2), min_size=1, max_size=6),
+       st.lists(xst.rationals(), min_size=6, max_size=6))
+def test_feasibility_answers_carry_valid_proofs(rows, rhs):
+    a = [tuple(r) for r in rows] + [(F(1), F(0)), (F(-1), F(0))]
+    beta = rhs[:len(rows)] + [F(2), F(2)]
+    res = strictly_feasible(a, beta)
+    if res.feasible:
+        assert verify_witness(a, beta, res.witness)
+    else:
+        assert verify_motzkin(a, beta, *res.motzkin[:1], (), (), res.motzkin[1])
+
+
+def test_lines_in_general_position_through_a_square():
+    # 3 lines through (-1,1)^2, pairwise crossing inside: 1 + 3 + 3 = 7 regions.
+    net = Network.from_lists([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]],
+                             [[F(1, 5), F(-1, 7), F(1, 11)], [0]])
+    rs = enumerate_regions(net, BOX2)
+    assert rs.count == 7
+    # Each line is cut into 3 pieces by the other two: 9 adjacencies.
+    assert len(rs.edges) == 9
+
+
+@settings(max_examples=25, deadline=None)
+@given(xst.networks(widths=st.sampled_from([(2, 3, 1), (2, 2, 2, 1), (1, 3, 2, 1)])),
+       st.data())
+def test_regions_are_correct(net, data):
+    dom = Domain.box([(-1, 1)] * net.n_inputs)
+    rs = enumerate_regions(net, dom)
+    patterns = [r.pattern for r in rs.regions]
+    assert len(set(patterns)) == rs.count
+    for r in rs.regions:
+        assert verify_witness(dom.a, dom.b, r.witness)
+        if not rs.degenerate:
+            assert net.pattern(r.witness) == r.pattern
+        a, c = r.affine
+        value = [sum(ai * xi for ai, xi in zip(row, r.witness)) + ci for row, ci in zip(a, c)]
+        assert tuple(value) == net(r.witness)
+    # Covering: random interior points off the kinks lie in a listed region.
+    for _ in range(10):
+        x = data.draw(st.lists(st.fractions(-1, 1, max_denominator=50).filter(
+            lambda v: -1 < v < 1), min_size=net.n_inputs, max_size=net.n_inputs))
+        try:
+            p = net.pattern(x)
+        except InputError:
+            continue
+        assert p in patterns
+    assert rs.count == 0 or rs.graph.number_of_nodes() == rs.count
+
+
+def test_one_dimensional_count_matches_brute_force():
+    net = Network.from_lists([[[1], [-2], [3]], [[1, 1, 1]]], [[F(1, 2), F(1, 3), -1], [0]])
+    rs = enumerate_regions(net, Domain.box([(-1, 1)]))
+    grid = {net.pattern([F(k, 1000) + F(1, 7919)]) for k in range(-999, 999)}
+    assert rs.count == len(grid) == 4
+
+
+@pytest.mark.parametrize("doc, message", [
+    ({"format": "exactid.domain/1", "box": [[1, 1]]}, "empty or flat"),
+    ({"format": "exactid.domain/1", "A": [[1, 0], [0, 1]], "b": [1, 1]}, "unbounded"),
+    ({"format": "exactid.domain/1", "A": [[1], [-1]], "b": [0, 0]}, "not full-dimensional"),
+    ({"format": "exactid.domain/2", "box": [[0, 1]]}, "format tag"),
+    ({"format": "exactid.domain/1", "A": [[1], [1, 2]], "b": [0, 0]}, "rectangular"),
+])
+def test_bad_domains_are_rejected(doc, message):
+    with pytest.raises(InputError, match=message):
+        domain_from_doc(doc)
+
+
+def test_cli_regions_json_and_errors(tmp_path, capsys):
+    net = tmp_path / "net.json"
+    net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
+        {"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]], "bias": [0]}]}))
+    dom = tmp_path / "box.json"
+    dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1], [-1, 1]]}))
+    assert main(["regions", str(net), "--domain", str(dom), "--json",
+                 "--graphml", str(tmp_path / "g.graphml")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["count"] == 4 and len(out["edges"]) == 4 and out["degenerate"] == []
+    assert sorted(map(tuple, (tuple(map(tuple, r["pattern"])) for r in out["regions"]))) == \
+        [((0, 0),), ((0, 1),), ((1, 0),), ((1, 1),)]
+    assert all(e["neurons"] in ([[0, 0]], [[0, 1]]) for e in out["edges"])
+    assert "<graphml" in (tmp_path / "g.graphml").read_text()
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1]]}))
+    assert main(["regions", str(net), "--domain", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0]
