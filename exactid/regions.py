@@ -21,7 +21,7 @@ from .domain import Domain
 from .errors import InputError
 from .network import Network
 from .numbers import format_rational
-from .polyhedra import strictly_feasible
+from .polyhedra import strictly_feasible, verify_witness
 
 __all__ = ["Region", "RegionSet", "enumerate_regions"]
 
@@ -178,6 +178,7 @@ def _facets(regions: list[Region], degenerate: list[str]) -> list[dict]:
     """Facets of every region (deep_global.md 3.5) and the edges they induce."""
     index = {r.pattern: i for i, r in enumerate(regions)}
     edges, seen = [], set()
+    shared_witness: dict[tuple, Vec] = {}
     for i, r in enumerate(regions):
         groups: dict[tuple, list[int]] = {}
         for k, (a, beta, _) in enumerate(r.rows):
@@ -197,10 +198,16 @@ def _facets(regions: list[Region], degenerate: list[str]) -> list[dict]:
                     continue
             others = [r.rows[k] for k in range(len(r.rows)) if k not in members]
             eq_a, eq_b = r.rows[members[0]][0], r.rows[members[0]][1]
-            res = strictly_feasible([o[0] for o in others], [o[1] for o in others],
-                                    [eq_a], [eq_b])
-            if not res.feasible:
-                continue
+            strict_a, strict_b = [o[0] for o in others], [o[1] for o in others]
+            # The neighbour's facet is the same set (neighbour rule): try its witness first.
+            shared = shared_witness.get((index.get(flipped), i))
+            if shared is not None and verify_witness(strict_a, strict_b, shared, [eq_a], [eq_b]):
+                witness = shared
+            else:
+                res = strictly_feasible(strict_a, strict_b, [eq_a], [eq_b])
+                if not res.feasible:
+                    continue
+                witness = res.witness
             if len(neurons) > 1 or (neurons and boundary):
                 note = (f"region {i}: neurons {neurons} and domain rows {boundary} share "
                         "one facet (non-generic)")
@@ -208,11 +215,13 @@ def _facets(regions: list[Region], degenerate: list[str]) -> list[dict]:
                     degenerate.append(note)
             neighbour = index.get(flipped) if flipped is not None and not boundary else None
             r.facets.append({"neurons": neurons, "boundary": boundary,
-                             "witness": res.witness, "neighbour": neighbour})
+                             "witness": witness, "neighbour": neighbour})
+            if neighbour is not None:
+                shared_witness[(i, neighbour)] = witness
             if neighbour is not None:
                 key = (min(i, neighbour), max(i, neighbour), tuple(map(tuple, neurons)))
                 if key not in seen:
                     seen.add(key)
                     edges.append({"a": key[0], "b": key[1], "neurons": neurons,
-                                  "witness": res.witness})
+                                  "witness": witness})
     return edges
