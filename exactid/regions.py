@@ -77,10 +77,6 @@ class RegionSet:
         }
 
 
-def _matvec(a: tuple[Vec, ...], x: Vec) -> list[Fraction]:
-    return [sum((ai * xi for ai, xi in zip(row, x)), Fraction(0)) for row in a]
-
-
 def _next_layer(net: Network, layer: int, bits: tuple[int, ...], a: tuple[Vec, ...],
                 c: Vec) -> tuple[tuple[Vec, ...], Vec]:
     """Affine form of z_{layer+2} on a cell, from that of z_{layer+1} and its bits."""
