@@ -1,23 +1,31 @@
-"""Exact polyhedral primitives: strict feasibility with witnesses or Motzkin certificates.
+"""Exact polyhedral primitives: strict feasibility, facets, redundancy and maxima.
 
-``theory/deep_global.md`` 3.1-3.2, ``theory/exact_computing.md`` 7. A float LP (scipy's
-HiGHS) is only a hint: its point is turned into a rational candidate and checked exactly;
-when the check fails, or the hint says "empty", the exact simplex of SymPy decides, and
-an empty system gets an exact Motzkin certificate (y >= 0, sum y = 1, sum y_k a_k
-(+ E^T mu) = 0, sum y_k beta_k (+ g . mu) <= 0), also checked exactly.
+``theory/deep_global.md`` 3.1-3.3, ``theory/exact_computing.md`` 7. A float LP (HiGHS,
+through ``highspy``) is only a hint: its point is turned into a rational candidate and
+checked exactly; when the check fails, or the hint says "empty", an exact certificate is
+solved on the hint's support, and when that fails too the exact simplex of SymPy decides.
+Every answer carries its certificate: a witness point, a Motzkin vector (y >= 0,
+sum y = 1, sum y_k a_k (+ E^T mu) = 0, sum y_k beta_k (+ g . mu) <= 0) or, for a
+maximum, an attaining point and affine Farkas multipliers. All are checked exactly.
+
+Rows may hold ``int`` or ``Fraction`` entries; integer rows are checked fastest.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["Feasibility", "strictly_feasible", "verify_motzkin", "verify_witness"]
+__all__ = ["Feasibility", "Maximum", "facet_test", "integer_point", "maximize", "strictly_feasible",
+           "verify_maximum", "verify_motzkin", "verify_witness"]
 
-Row = Sequence[Fraction]
+Row = Sequence[Fraction | int]
+_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -32,15 +40,32 @@ class Feasibility:
     motzkin: tuple[tuple[Fraction, ...], tuple[Fraction, ...]] | None = None
 
 
-def _dot(a: Row, x: Row) -> Fraction:
-    return sum((ai * xi for ai, xi in zip(a, x)), Fraction(0))
+@dataclass(frozen=True)
+class Maximum:
+    """max q . x over {a x <= beta}: the value, a point attaining it, and y >= 0 with
+    a^T y = q and beta . y = value (deep_global.md 3.3: then q . x <= value on the set)."""
+
+    value: Fraction
+    point: tuple[Fraction, ...]
+    y: tuple[Fraction, ...]
+
+
+def integer_point(x: Sequence[Fraction | int]) -> tuple[list[int], int]:
+    """(nums, den) with x = nums / den, den > 0."""
+    den = math.lcm(*(Fraction(v).denominator for v in x)) if x else 1
+    return [int(Fraction(v) * den) for v in x], den
+
+
+def _dot(a: Row, nums: Sequence[int]) -> Fraction | int:
+    return sum(ai * ni for ai, ni in zip(a, nums))
 
 
 def verify_witness(a: Sequence[Row], beta: Row, x: Row,
                    e: Sequence[Row] = (), g: Row = ()) -> bool:
     """True iff a_k . x < beta_k for all k and e_r . x = g_r for all r (exact)."""
-    return (all(_dot(ak, x) < bk for ak, bk in zip(a, beta))
-            and all(_dot(er, x) == gr for er, gr in zip(e, g)))
+    nums, den = integer_point(x)
+    return (all(_dot(ak, nums) < bk * den for ak, bk in zip(a, beta))
+            and all(_dot(er, nums) == gr * den for er, gr in zip(e, g)))
 
 
 def verify_motzkin(a: Sequence[Row], beta: Row, y: Row, e: Sequence[Row] = (),
@@ -49,14 +74,42 @@ def verify_motzkin(a: Sequence[Row], beta: Row, y: Row, e: Sequence[Row] = (),
     if len(y) != len(a) or len(mu) != len(e) or any(v < 0 for v in y):
         return False
     dim = len(a[0]) if a else (len(e[0]) if e else 0)
-    combo = [sum((yk * ak[i] for yk, ak in zip(y, a)), Fraction(0))
-             + sum((mr * er[i] for mr, er in zip(mu, e)), Fraction(0)) for i in range(dim)]
-    value = _dot(y, beta) + _dot(mu, g)
-    if any(c != 0 for c in combo):
-        return False
-    if sum(y) == 1:
+    coef, den = integer_point(list(y) + list(mu))
+    ys, ms = coef[:len(y)], coef[len(y):]
+    for i in range(dim):
+        if sum(yk * ak[i] for yk, ak in zip(ys, a) if yk) + \
+                sum(mr * er[i] for mr, er in zip(ms, e) if mr) != 0:
+            return False
+    value = _dot(beta, ys) + _dot(g, ms)
+    if sum(ys) == den:
         return value <= 0
-    return sum(y) == 0 and value != 0  # the equalities alone are inconsistent
+    return sum(ys) == 0 and value != 0  # the equalities alone are inconsistent
+
+
+def verify_maximum(q: Row, a: Sequence[Row], beta: Row, m: Maximum) -> bool:
+    """True iff ``m`` proves max {q . x : a x <= beta} = m.value, attained at m.point."""
+    if len(m.y) != len(a) or any(v < 0 for v in m.y):
+        return False
+    nums, den = integer_point(m.point)
+    if any(_dot(ak, nums) > bk * den for ak, bk in zip(a, beta)):
+        return False
+    if _dot(q, nums) != m.value * den:
+        return False
+    ys, yden = integer_point(m.y)
+    return (all(sum(yk * ak[i] for yk, ak in zip(ys, a) if yk) == qi * yden
+                for i, qi in enumerate(q))
+            and _dot(beta, ys) == m.value * yden)
+
+
+def _q(v: Fraction | int):
+    import flint
+
+    v = Fraction(v)
+    return flint.fmpq(v.numerator, v.denominator)
+
+
+def _frac(v) -> Fraction:
+    return Fraction(int(v.p), int(v.q))
 
 
 def _project(x: list[Fraction], e: Sequence[Row], g: Row) -> list[Fraction] | None:
@@ -66,51 +119,88 @@ def _project(x: list[Fraction], e: Sequence[Row], g: Row) -> list[Fraction] | No
     import flint
 
     m = len(e)
-    gram = flint.fmpq_mat(m, m, [_q(_dot(e[r], e[s])) for r in range(m) for s in range(m)])
-    rhs = flint.fmpq_mat(m, 1, [_q(g[r] - _dot(e[r], x)) for r in range(m)])
+    gram = flint.fmpq_mat(m, m, [_q(sum(u * v for u, v in zip(e[r], e[s])))
+                                 for r in range(m) for s in range(m)])
+    nums, den = integer_point(x)
+    rhs = flint.fmpq_mat(m, 1, [_q(g[r] - Fraction(_dot(e[r], nums), den)) for r in range(m)])
     try:
         lam = gram.solve(rhs)
     except ZeroDivisionError:
         return None
-    lams = [Fraction(int(lam[r, 0].p), int(lam[r, 0].q)) for r in range(m)]
+    lams = [_frac(lam[r, 0]) for r in range(m)]
     return [xi + sum((lams[r] * e[r][i] for r in range(m)), Fraction(0))
             for i, xi in enumerate(x)]
 
 
-def _q(v: Fraction):
-    import flint
+@functools.cache
+def _solver():
+    """One HiGHS instance, reused: each call passes a whole new model."""
+    import highspy
 
-    return flint.fmpq(v.numerator, v.denominator)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+def _highs(cost: np.ndarray, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+           col_lower: np.ndarray, col_upper: np.ndarray
+           ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Minimise cost . x subject to lower <= rows x <= upper and column bounds, in
+    float64 (an untrusted hint). Returns (x, row duals) at an optimum, else None."""
+    import highspy
+
+    h = _solver()
+    m, n = rows.shape
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, col_lower, col_upper
+    lp.row_lower_, lp.row_upper_ = lower, upper
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.arange(0, m * n + 1, n)
+    lp.a_matrix_.index_ = np.tile(np.arange(n), m)
+    lp.a_matrix_.value_ = rows.ravel()
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = n, m
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    sol = h.getSolution()
+    return np.array(sol.col_value), np.array(sol.row_dual)
+
+
+def _floats(rows: Sequence[Row], dim: int) -> np.ndarray:
+    return np.array([[float(v) for v in row] for row in rows], dtype=float).reshape(len(rows),
+                                                                                   dim)
 
 
 def _float_hint(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
                 dim: int) -> tuple[np.ndarray | None, np.ndarray | None]:
     """HiGHS: maximise t subject to a x + t ||a||_inf <= beta, e x = g, t <= 1.
 
-    Returns (point, None) when t* > 0, (None, dual weights of the rows) when t* <= 0.
+    Returns (point, None) when t* > 0, (None, |dual weights| of the a rows) when t* <= 0.
     """
-    from scipy.optimize import linprog
-
-    af = np.array([[float(v) for v in row] for row in a], dtype=float).reshape(len(a), dim)
-    norms = np.maximum(np.abs(af).max(axis=1, initial=0.0), 1e-300)
-    a_ub = np.hstack([af, norms[:, None]])
-    kwargs = {}
-    if e:
-        ef = np.array([[float(v) for v in row] for row in e], dtype=float)
-        kwargs = {"A_eq": np.hstack([ef, np.zeros((len(e), 1))]),
-                  "b_eq": np.array([float(v) for v in g])}
-    c = np.zeros(dim + 1)
-    c[-1] = -1.0
     try:
-        res = linprog(c, A_ub=a_ub, b_ub=np.array([float(v) for v in beta]),
-                      bounds=[(None, None)] * dim + [(None, 1.0)], method="highs", **kwargs)
+        af, ef = _floats(a, dim), _floats(e, dim)
+        norms = np.maximum(np.abs(af).max(axis=1, initial=0.0), 1e-300)
+        enorms = np.maximum(np.abs(ef).max(axis=1, initial=0.0), 1e-300)
+        rows = np.vstack([np.hstack([af / norms[:, None], np.ones((len(a), 1))]),
+                          np.hstack([ef / enorms[:, None], np.zeros((len(e), 1))])])
+        bf = np.array([float(v) for v in beta]) / norms
+        gf = np.array([float(v) for v in g]) / enorms
+        cost = np.zeros(dim + 1)
+        cost[-1] = -1.0
+        res = _highs(cost, rows, np.concatenate([np.full(len(a), -np.inf), gf]),
+                     np.concatenate([bf, gf]), np.full(dim + 1, -np.inf),
+                     np.concatenate([np.full(dim, np.inf), [1.0]]))
     except (ValueError, OverflowError):
         return None, None
-    if res.status != 0 or res.x is None:
+    if res is None or not np.all(np.isfinite(res[0])):
         return None, None
-    if res.x[-1] > 0:
-        return res.x[:dim], None
-    return None, -np.asarray(res.ineqlin.marginals)
+    x, duals = res
+    if x[-1] > 0:
+        return x[:dim], None
+    duals = np.abs(duals[:len(a)])
+    return None, duals / max(duals.max(initial=0.0), 1e-300)
 
 
 def _candidates(x: np.ndarray) -> list[list[Fraction]]:
@@ -129,27 +219,39 @@ def _free(name: str, count: int) -> tuple[list, list]:
     return [p - n for p, n in zip(pos, neg)], [v >= 0 for v in (*pos, *neg)]
 
 
+def _rat(v: Fraction | int):
+    import sympy
+
+    v = Fraction(v)
+    return sympy.Rational(v.numerator, v.denominator)
+
+
+def _value(v) -> Fraction:
+    import sympy
+
+    v = sympy.Rational(sympy.sympify(v).subs({s: 0 for s in sympy.sympify(v).free_symbols}))
+    return Fraction(int(v.p), int(v.q))
+
+
 def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
               dim: int) -> Feasibility:
     """SymPy's exact simplex on the primal (witness) or the dual (Motzkin certificate)."""
     import sympy
     from sympy.solvers.simplex import lpmax, lpmin
 
-    def r(v: Fraction) -> sympy.Rational:
-        return sympy.Rational(v.numerator, v.denominator)
-
     xs, sign_x = _free("x", dim)
     (t,), sign_t = _free("t", 1)
     cons = sign_x + sign_t + [t <= 1]
-    cons += [sum(r(v) * xi for v, xi in zip(row, xs)) + t <= r(b) for row, b in zip(a, beta)]
-    cons += [sympy.Eq(sum(r(v) * xi for v, xi in zip(row, xs)), r(gr))
+    cons += [sum(_rat(v) * xi for v, xi in zip(row, xs)) + t <= _rat(b)
+             for row, b in zip(a, beta)]
+    cons += [sympy.Eq(sum(_rat(v) * xi for v, xi in zip(row, xs)), _rat(gr))
              for row, gr in zip(e, g)]
     try:
         best, point = lpmax(t, cons)
     except sympy.solvers.simplex.InfeasibleLPError:
         best, point = None, None
     if best is not None and best > 0:
-        x = [_frac(xi.subs(point)) for xi in xs]
+        x = [_value(xi.subs(point)) for xi in xs]
         if verify_witness(a, beta, x, e, g):
             return Feasibility(True, tuple(x))
     ys = sympy.symbols(f"y0:{len(a)}") if a else ()
@@ -158,27 +260,20 @@ def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
     if ys:
         dual.append(sympy.Eq(sum(ys), 1))
     for i in range(dim):
-        dual.append(sympy.Eq(sum(yk * r(row[i]) for yk, row in zip(ys, a))
-                             + sum(mr * r(row[i]) for mr, row in zip(ms, e)), 0))
-    objective = sum(yk * r(b) for yk, b in zip(ys, beta)) + sum(mr * r(gr)
-                                                              for mr, gr in zip(ms, g))
+        dual.append(sympy.Eq(sum(yk * _rat(row[i]) for yk, row in zip(ys, a))
+                             + sum(mr * _rat(row[i]) for mr, row in zip(ms, e)), 0))
+    objective = (sum(yk * _rat(b) for yk, b in zip(ys, beta))
+                 + sum(mr * _rat(gr) for mr, gr in zip(ms, g)))
     try:
         _, point = lpmin(objective, dual)
     except sympy.solvers.simplex.InfeasibleLPError:
         point = None
     if point is not None:
-        y = tuple(_frac(sympy.sympify(yk).subs(point)) for yk in ys)
-        mu = tuple(_frac(sympy.sympify(mr).subs(point)) for mr in ms)
+        y = tuple(_value(sympy.sympify(yk).subs(point)) for yk in ys)
+        mu = tuple(_value(sympy.sympify(mr).subs(point)) for mr in ms)
         if verify_motzkin(a, beta, y, e, g, mu):
             return Feasibility(False, motzkin=(y, mu))
     raise RuntimeError("exact LP produced neither a witness nor a certificate")
-
-
-def _frac(v) -> Fraction:
-    import sympy
-
-    v = sympy.Rational(sympy.sympify(v).subs({s: 0 for s in sympy.sympify(v).free_symbols}))
-    return Fraction(int(v.p), int(v.q))
 
 
 def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),
@@ -204,10 +299,29 @@ def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),
             if x is not None and verify_witness(a, beta, x, e, g):
                 return Feasibility(True, tuple(x))
     if duals is not None:
-        cert = _motzkin_on_support(a, beta, e, g, [k for k, v in enumerate(duals) if v > 1e-9])
+        cert = _motzkin_on_support(a, beta, e, g, [k for k, v in enumerate(duals) if v > _EPS])
         if cert is not None:
             return cert
     return _exact_lp(a, beta, e, g, dim)
+
+
+def facet_test(a: Sequence[Row], beta: Row, group: Sequence[int]) -> Feasibility:
+    """Is {a_g . x = beta_g for g in group, every other row strict} non-empty?
+
+    ``group`` lists rows that are positive multiples of one another (deep_global.md 3.5);
+    the first is used as the equality. A witness lies in the relative interior of the
+    facet; otherwise the Motzkin vector y has one entry per row of ``a`` (zero on the
+    group) and mu has one entry: the group is redundant.
+    """
+    others = [k for k in range(len(a)) if k not in group]
+    res = strictly_feasible([a[k] for k in others], [beta[k] for k in others],
+                            [a[group[0]]], [beta[group[0]]])
+    if res.feasible:
+        return res
+    y = [Fraction(0)] * len(a)
+    for k, v in zip(others, res.motzkin[0]):
+        y[k] = v
+    return Feasibility(False, motzkin=(tuple(y), res.motzkin[1]))
 
 
 def _motzkin_on_support(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
@@ -219,9 +333,8 @@ def _motzkin_on_support(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
         return None
     dim = len(a[0])
     unknowns = len(support) + len(e)
-    rows = [[a[k][i] for k in support] + [er[i] for er in e] + [Fraction(0)]
-            for i in range(dim)]
-    rows.append([Fraction(1)] * len(support) + [Fraction(0)] * len(e) + [Fraction(1)])
+    rows = [[a[k][i] for k in support] + [er[i] for er in e] + [0] for i in range(dim)]
+    rows.append([1] * len(support) + [0] * len(e) + [1])
     m = flint.fmpq_mat(len(rows), unknowns + 1, [_q(v) for row in rows for v in row])
     rref, rank = m.rref()
     sol = [Fraction(0)] * unknowns
@@ -231,8 +344,7 @@ def _motzkin_on_support(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
             col += 1
         if col == unknowns:
             return None  # inconsistent on this support
-        v = rref[i, unknowns]
-        sol[col] = Fraction(int(v.p), int(v.q))
+        sol[col] = _frac(rref[i, unknowns])
         col += 1
     y = [Fraction(0)] * len(a)
     for k, v in zip(support, sol):
@@ -241,3 +353,100 @@ def _motzkin_on_support(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
     if verify_motzkin(a, beta, y, e, g, mu):
         return Feasibility(False, motzkin=(tuple(y), mu))
     return None
+
+
+def maximize(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
+    """Exact maximum of q . x over the bounded non-empty polytope {a x <= beta}.
+
+    HiGHS suggests an optimal vertex; the exact vertex and dual multipliers are solved on
+    its active rows with fmpq and checked (deep_global.md 3.3); SymPy's exact simplex is
+    the fallback.
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> m = maximize([1, 1], [[1, 0], [0, 1], [-1, 0], [0, -1]], [F(1, 2), 3, 0, 0])
+    >>> m.value, m.point
+    (Fraction(7, 2), (Fraction(1, 2), Fraction(3, 1)))
+    """
+    dim = len(q)
+    try:
+        res = _highs(-np.array([float(v) for v in q]), _floats(a, dim),
+                     np.full(len(a), -np.inf), np.array([float(v) for v in beta]),
+                     np.full(dim, -np.inf), np.full(dim, np.inf))
+    except (ValueError, OverflowError):
+        res = None
+    if res is not None:
+        x, duals = res
+        slack = np.array([float(v) for v in beta]) - _floats(a, dim) @ x
+        scale = 1.0 + np.abs(x).max(initial=0.0)
+        for tol in (1e-9, 1e-6):
+            found = _maximum_on_active(q, a, beta, [k for k in range(len(a))
+                                                     if abs(slack[k]) <= tol * scale
+                                                     or abs(duals[k]) > tol])
+            if found is not None:
+                return found
+    return _exact_max(q, a, beta)
+
+
+def _maximum_on_active(q: Row, a: Sequence[Row], beta: Row,
+                       active: list[int]) -> Maximum | None:
+    """Vertex and multipliers supported on the ``active`` rows, if they prove optimality."""
+    import flint
+
+    dim = len(q)
+    if not active:
+        return None
+    n = len(active)
+    # y on the active rows: A_act^T y = q; x: the vertex, A_act x = beta_act
+    yv = _particular(flint.fmpq_mat(dim, n + 1, [_q(a[active[j]][i] if j < n else q[i])
+                                                 for i in range(dim) for j in range(n + 1)]))
+    xv = _particular(flint.fmpq_mat(n, dim + 1, [_q(a[k][i] if i < dim else beta[k])
+                                                 for k in active for i in range(dim + 1)]))
+    if yv is None or xv is None:
+        return None
+    y = [Fraction(0)] * len(a)
+    for k, v in zip(active, yv):
+        y[k] = v
+    value = sum((Fraction(qi) * xi for qi, xi in zip(q, xv)), Fraction(0))
+    m = Maximum(value, tuple(xv), tuple(y))
+    return m if verify_maximum(q, a, beta, m) else None
+
+
+def _particular(aug) -> list[Fraction] | None:
+    """A particular solution of the system [M | r] (free unknowns 0), None if none."""
+    rref, rank = aug.rref()
+    n = aug.ncols() - 1
+    sol = [Fraction(0)] * n
+    col = 0
+    for i in range(rank):
+        while col <= n and rref[i, col] == 0:
+            col += 1
+        if col == n:
+            return None
+        sol[col] = _frac(rref[i, n])
+        col += 1
+    return sol
+
+
+def _exact_max(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
+    """SymPy's exact simplex on the primal and the dual (fallback of ``maximize``)."""
+    import sympy
+    from sympy.solvers.simplex import lpmax, lpmin
+
+    xs, sign_x = _free("x", len(q))
+    cons = sign_x + [sum(_rat(v) * xi for v, xi in zip(row, xs)) <= _rat(b)
+                     for row, b in zip(a, beta)]
+    _, point = lpmax(sum(_rat(qi) * xi for qi, xi in zip(q, xs)), cons)
+    x = tuple(_value(xi.subs(point)) for xi in xs)
+    ys = sympy.symbols(f"y0:{len(a)}")
+    dual = [yk >= 0 for yk in ys] + [
+        sympy.Eq(sum(yk * _rat(row[i]) for yk, row in zip(ys, a)), _rat(q[i]))
+        for i in range(len(q))]
+    _, dpoint = lpmin(sum(yk * _rat(b) for yk, b in zip(ys, beta)), dual)
+    y = tuple(_value(sympy.sympify(yk).subs(dpoint)) for yk in ys)
+    value = sum((Fraction(qi) * xi for qi, xi in zip(q, x)), Fraction(0))
+    m = Maximum(value, x, y)
+    if not verify_maximum(q, a, beta, m):
+        raise RuntimeError("exact LP produced no verified maximum")
+    return m

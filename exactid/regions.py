@@ -5,12 +5,17 @@ are split one at a time, layer by layer; a child is kept iff its strict system i
 non-empty (``polyhedra.strictly_feasible``: a rational witness or a Motzkin certificate,
 both exact). Splitting was chosen over a search across facets because every node carries
 its own proof, and because it needs no seed point. A child that contains the parent's
-witness strictly needs no LP at all. Facets and the adjacency graph follow 3.5 and the
-neighbour rule of section 2.
+witness strictly, or its mirror image across the splitting hyperplane, needs no LP.
+Facets and the adjacency graph follow 3.5 and the neighbour rule of section 2.
+
+The work is done on an equivalent network whose hidden rows are primitive integer
+vectors (positive rescaling, local.md 1.6: the same regions), so that every exact test
+is integer arithmetic; affine maps are those of the given network.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -21,41 +26,52 @@ from .domain import Domain
 from .errors import InputError
 from .network import Network
 from .numbers import format_rational
-from .polyhedra import strictly_feasible, verify_witness
+from .polyhedra import facet_test, integer_point, strictly_feasible, verify_witness
 
-__all__ = ["Region", "RegionSet", "enumerate_regions"]
+__all__ = ["Region", "RegionSet", "enumerate_regions", "region_rows"]
 
 Vec = tuple[Fraction, ...]
 Label = tuple  # ("domain", k) or ("neuron", layer, j)
+IntRow = tuple[tuple[int, ...], int, Label]
 
 
 @dataclass(frozen=True)
 class Region:
     """One full-dimensional activation region.
 
-    ``rows`` are its strict constraints a . x < beta with their labels; ``affine`` is
-    (A, c) with f_theta(x) = A x + c on the region.
+    ``rows`` are its strict constraints a . x < beta with their labels (primitive integer
+    rows, positive multiples of those of docs/certificates.md); ``affine`` is (A, c) with
+    f_theta(x) = A x + c on the region.
     """
 
     pattern: tuple[tuple[int, ...], ...]
     witness: Vec
-    rows: tuple[tuple[Vec, Fraction, Label], ...]
+    rows: tuple[IntRow, ...]
     affine: tuple[tuple[Vec, ...], Vec]
     facets: list[dict] = field(default_factory=list, compare=False)
 
 
 @dataclass(frozen=True)
 class RegionSet:
-    """All full-dimensional regions, the adjacency edges and the degeneracies found."""
+    """All full-dimensional regions, the adjacency edges and the degeneracies found.
+
+    ``lower_dimensional`` lists activation patterns met on a facet (at its witness) that
+    are no full-dimensional region (deep_global.md 2: such sets are not regions).
+    """
 
     regions: list[Region]
     edges: list[dict]
     degenerate: list[str]
     graph: nx.Graph
+    lower_dimensional: list[dict] = field(default_factory=list)
 
     @property
     def count(self) -> int:
         return len(self.regions)
+
+    def index(self, pattern: tuple[tuple[int, ...], ...]) -> int | None:
+        """Position of the region with this pattern, None if there is none."""
+        return self.graph.graph["index"].get(pattern)
 
     def to_json(self) -> dict[str, Any]:
         def vec(v):
@@ -74,19 +90,138 @@ class RegionSet:
             "edges": [{"a": e["a"], "b": e["b"], "neurons": e["neurons"],
                        "witness": vec(e["witness"])} for e in self.edges],
             "degenerate": list(self.degenerate),
+            "lower_dimensional": [{"pattern": [list(p) for p in x["pattern"]],
+                                   "point": vec(x["point"])} for x in self.lower_dimensional],
         }
 
 
-def _next_layer(net: Network, layer: int, bits: tuple[int, ...], a: tuple[Vec, ...],
-                c: Vec) -> tuple[tuple[Vec, ...], Vec]:
-    """Affine form of z_{layer+2} on a cell, from that of z_{layer+1} and its bits."""
-    w, b = net.weights[layer + 1], net.biases[layer + 1]
-    dim = len(a[0])
-    new_a = tuple(tuple(sum((row[j] * a[j][i] for j in range(len(bits)) if bits[j]),
-                            Fraction(0)) for i in range(dim)) for row in w)
-    new_c = tuple(sum((row[j] * c[j] for j in range(len(bits)) if bits[j]), Fraction(0)) + bk
-                  for row, bk in zip(w, b))
-    return new_a, new_c
+def _primitive(values: list[Fraction | int]) -> tuple[list[int], Fraction]:
+    """(ints, s) with ints = s * values primitive integers, s > 0 (s = 1 for zeros)."""
+    den = math.lcm(*(Fraction(v).denominator for v in values))
+    ints = [int(Fraction(v) * den) for v in values]
+    g = math.gcd(*ints)
+    if g == 0:
+        return ints, Fraction(1)
+    return [v // g for v in ints], Fraction(den, g)
+
+
+@dataclass(frozen=True)
+class _Integer:
+    """The hidden layers of an equivalent network with primitive integer rows, and the
+    output layer adjusted so that the function is unchanged."""
+
+    weights: tuple[tuple[tuple[int, ...], ...], ...]
+    biases: tuple[tuple[int, ...], ...]
+    out_w: tuple[tuple[Fraction, ...], ...]
+    out_b: tuple[Fraction, ...]
+
+    @classmethod
+    def of(cls, net: Network) -> _Integer:
+        scales = [Fraction(1)] * net.n_inputs
+        weights, biases = [], []
+        for w, b in zip(net.weights[:-1], net.biases[:-1]):
+            rows, new = [], []
+            for wrow, bj in zip(w, b):
+                ints, s = _primitive([wi / si for wi, si in zip(wrow, scales)] + [bj])
+                rows.append(ints)
+                new.append(s)
+            weights.append(tuple(tuple(r[:-1]) for r in rows))
+            biases.append(tuple(r[-1] for r in rows))
+            scales = new
+        out_w = tuple(tuple(wi / si for wi, si in zip(row, scales)) for row in net.weights[-1])
+        return cls(tuple(weights), tuple(biases), out_w, tuple(net.biases[-1]))
+
+    def next_forms(self, layer: int, bits: tuple[int, ...], a: list, c: list) -> tuple:
+        """Forms of hidden layer ``layer + 1`` on a cell, from those of ``layer``."""
+        on = [j for j, bit in enumerate(bits) if bit]
+        dim = len(a[0])
+        w, b = self.weights[layer + 1], self.biases[layer + 1]
+        return ([tuple(sum(row[j] * a[j][i] for j in on) for i in range(dim)) for row in w],
+                [sum(row[j] * c[j] for j in on) + bk for row, bk in zip(w, b)])
+
+    def forms(self, pattern: tuple[tuple[int, ...], ...]) -> tuple[list, list]:
+        """Forms (a rows, c) of every hidden layer on the region with ``pattern``."""
+        a, c = [tuple(r) for r in self.weights[0]], list(self.biases[0])
+        out_a, out_c = [a], [c]
+        for layer in range(len(self.weights) - 1):
+            a, c = self.next_forms(layer, pattern[layer], a, c)
+            out_a.append(a)
+            out_c.append(c)
+        return out_a, out_c
+
+    def affine(self, pattern, a_last: list, c_last: list) -> tuple[tuple[Vec, ...], Vec]:
+        on = [j for j, bit in enumerate(pattern[-1]) if bit]
+        dim = len(a_last[0])
+        big_a = tuple(tuple(sum((row[j] * a_last[j][i] for j in on), Fraction(0))
+                            for i in range(dim)) for row in self.out_w)
+        c = tuple(sum((row[j] * c_last[j] for j in on), Fraction(0)) + bk
+                  for row, bk in zip(self.out_w, self.out_b))
+        return big_a, c
+
+    def pattern_at(self, nums: list[int], den: int) -> tuple[tuple[int, ...], ...]:
+        """p(x) at x = nums / den, with p_v = 1 iff z_v(x) > 0 (deep_global.md 2)."""
+        z = nums
+        scale = den
+        bits = []
+        for w, b in zip(self.weights, self.biases):
+            pre = [sum(wi * zi for wi, zi in zip(row, z)) + bk * scale for row, bk in zip(w, b)]
+            bits.append(tuple(int(v > 0) for v in pre))
+            z = [max(v, 0) for v in pre]
+        return tuple(bits)
+
+
+def _row(form: tuple[int, ...], const: int, bit: int, label: Label) -> IntRow:
+    """The strict row of a neuron: on: -(a . x) < c; off: a . x < -c; made primitive."""
+    vals = [-v for v in form] + [const] if bit else list(form) + [-const]
+    g = math.gcd(*vals)
+    return tuple(v // g for v in vals[:-1]), vals[-1] // g, label
+
+
+def _domain_rows(domain: Domain) -> list[IntRow]:
+    rows = []
+    for k, (a, bk) in enumerate(zip(domain.a, domain.b)):
+        ints, _ = _primitive(list(a) + [bk])
+        rows.append((tuple(ints[:-1]), ints[-1], ("domain", k)))
+    return rows
+
+
+def region_rows(net: Network, domain: Domain, pattern) -> list[IntRow]:
+    """The rows of the region with ``pattern`` in the order of docs/certificates.md
+    (domain rows, then one row per hidden neuron with a non-zero form)."""
+    integer = _Integer.of(net)
+    a_all, c_all = integer.forms(pattern)
+    rows = _domain_rows(domain)
+    for layer, (a, c) in enumerate(zip(a_all, c_all)):
+        for j, (form, const) in enumerate(zip(a, c)):
+            if any(form):
+                rows.append(_row(form, const, pattern[layer][j], ("neuron", layer, j)))
+    return rows
+
+
+def _value(form: tuple[int, ...], const: int, point: tuple[list[int], int]) -> int:
+    """den * (form . x + const) at x = nums / den."""
+    nums, den = point
+    return sum(v * n for v, n in zip(form, nums)) + const * den
+
+
+def _mirror(form: tuple[int, ...], value: int,
+            point: tuple[list[int], int]) -> list[tuple[list[int], int]]:
+    """Small-denominator roundings of the mirror image of x across {form . x + const = 0}
+    (given den * value there): candidates for a witness on the other side."""
+    nums, den = point
+    norm = sum(v * v for v in form)
+    exact = [Fraction(n * norm - 2 * value * v, den * norm) for n, v in zip(nums, form)]
+    return [integer_point([v.limit_denominator(d) for v in exact]) for d in (64, 4096)]
+
+
+def _strict(rows: list[IntRow], point: tuple[list[int], int]) -> bool:
+    nums, den = point
+    return all(sum(v * n for v, n in zip(a, nums)) < beta * den for a, beta, _ in rows)
+
+
+def _as_vec(point: tuple[list[int], int]) -> Vec:
+    nums, den = point
+    return tuple(Fraction(n, den) for n in nums)
 
 
 def enumerate_regions(net: Network, domain: Domain) -> RegionSet:
@@ -108,99 +243,143 @@ def enumerate_regions(net: Network, domain: Domain) -> RegionSet:
                          f"{net.n_inputs} inputs")
     if net.depth < 2:
         raise InputError("network has no hidden layer: it has a single affine region")
+    integer = _Integer.of(net)
     degenerate: list[str] = []
-    base_rows = [(row, bk, ("domain", k)) for k, (row, bk) in enumerate(zip(domain.a, domain.b))]
-    start = strictly_feasible(domain.a, domain.b)
-    a1 = tuple(tuple(row) for row in net.weights[0])
-    leaves: list[tuple[tuple[tuple[int, ...], ...], Vec, list]] = []
+    base_rows = _domain_rows(domain)
+    start = strictly_feasible([r[0] for r in base_rows], [r[1] for r in base_rows])
+    leaves: list[tuple[tuple[tuple[int, ...], ...], tuple, list, tuple]] = []
+    hidden = len(integer.weights)
 
     def split(layer: int, bits: list[int], done: list[tuple[int, ...]], rows: list,
-              x0: Vec, a: tuple[Vec, ...], c: Vec) -> None:
+              x0: tuple[list[int], int], a: list, c: list) -> None:
         if len(bits) == len(a):
             done = done + [tuple(bits)]
-            if layer + 1 == net.depth - 1:
-                leaves.append((tuple(done), x0, rows))
+            if layer + 1 == hidden:
+                leaves.append((tuple(done), x0, rows, (a, c)))
                 return
-            na, nc = _next_layer(net, layer, tuple(bits), a, c)
+            na, nc = integer.next_forms(layer, tuple(bits), a, c)
             split(layer + 1, [], done, rows, x0, na, nc)
             return
         j = len(bits)
         form, const = a[j], c[j]
-        if all(v == 0 for v in form):
+        if not any(form):
             if const == 0:
                 degenerate.append(f"hidden layer {layer} neuron {j}: pre-activation "
                                   f"identically zero on the cell with pattern {done} (kept "
                                   "as inactive)")
             split(layer, bits + [int(const > 0)], done, rows, x0, a, c)
             return
-        value = sum((v * xi for v, xi in zip(form, x0)), Fraction(0)) + const
+        value = _value(form, const, x0)
         for bit in (1, 0):
-            # on: -(a . x) < c;  off: a . x < -c
-            row = ((tuple(-v for v in form), const) if bit else (form, -const)) \
-                + (("neuron", layer, j),)
-            new_rows = rows + [row]
-            if (value > 0) == bool(bit) and value != 0:
+            new_rows = rows + [_row(form, const, bit, ("neuron", layer, j))]
+            if value != 0 and (value > 0) == bool(bit):
                 split(layer, bits + [bit], done, new_rows, x0, a, c)
+                continue
+            mirror = next((m for m in _mirror(form, value, x0) if _strict(new_rows, m)),
+                          None) if value != 0 else None
+            if mirror is not None:
+                split(layer, bits + [bit], done, new_rows, mirror, a, c)
                 continue
             res = strictly_feasible([r[0] for r in new_rows], [r[1] for r in new_rows])
             if res.feasible:
-                split(layer, bits + [bit], done, new_rows, res.witness, a, c)
+                split(layer, bits + [bit], done, new_rows, integer_point(res.witness), a, c)
 
-    split(0, [], [], base_rows, start.witness, a1, tuple(net.biases[0]))
-    regions = []
-    for pattern, x0, rows in leaves:
-        a, c = a1, tuple(net.biases[0])
-        for layer in range(net.depth - 1):
-            a, c = _next_layer(net, layer, pattern[layer], a, c)
-        regions.append(Region(pattern, x0, tuple(rows), (a, c)))
-    edges = _facets(regions, degenerate)
-    graph = nx.Graph()
+    split(0, [], [], base_rows, integer_point(start.witness),
+          [tuple(r) for r in integer.weights[0]], list(integer.biases[0]))
+    regions = [Region(pattern, _as_vec(x0), tuple(rows), integer.affine(pattern, *forms))
+               for pattern, x0, rows, forms in leaves]
+    index = {r.pattern: i for i, r in enumerate(regions)}
+    lower: list[dict] = []
+    edges = _facets(regions, index, integer, degenerate, lower)
+    graph = nx.Graph(index=index)
     for i, r in enumerate(regions):
         graph.add_node(i, pattern=r.pattern, witness=r.witness, affine=r.affine)
     for e in edges:
         graph.add_edge(e["a"], e["b"], neurons=e["neurons"], witness=e["witness"])
     if regions and not nx.is_connected(graph):
-        raise AssertionError("the region adjacency graph of a convex domain is not "
-                             "connected: this is a bug, please report it")
-    return RegionSet(regions, edges, degenerate, graph)
+        if not any("several layers" in note for note in degenerate):
+            raise AssertionError("the region adjacency graph of a convex domain is not "
+                                 "connected: this is a bug, please report it")
+        degenerate.append("the adjacency graph is incomplete: some neighbours across "
+                          "multi-layer facets are not determined")
+    return RegionSet(regions, edges, degenerate, graph, lower)
 
 
-def _normalised(a: Vec, beta: Fraction) -> tuple:
-    s = max(abs(v) for v in a)
-    return tuple(v / s for v in a) + (beta / s,)
+def groups(rows: tuple[IntRow, ...]) -> list[list[int]]:
+    """Indices of rows grouped by coincidence (equal primitive rows), rows with a = 0
+    left out (deep_global.md 3.5)."""
+    out: dict[tuple, list[int]] = {}
+    for k, (a, beta, _) in enumerate(rows):
+        if any(a):
+            out.setdefault((a, beta), []).append(k)
+    return list(out.values())
 
 
-def _facets(regions: list[Region], degenerate: list[str]) -> list[dict]:
+def group_labels(rows: tuple[IntRow, ...], members: list[int]) -> tuple[list, list]:
+    """(neurons, boundary) of a group: sorted [layer, j] pairs and domain row indices."""
+    labels = [rows[k][2] for k in members]
+    return (sorted([lab[1], lab[2]] for lab in labels if lab[0] == "neuron"),
+            sorted(lab[1] for lab in labels if lab[0] == "domain"))
+
+
+def flip(pattern, neurons: list) -> tuple[tuple[int, ...], ...]:
+    bits = [list(p) for p in pattern]
+    for layer, j in neurons:
+        bits[layer][j] ^= 1
+    return tuple(tuple(b) for b in bits)
+
+
+def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) -> Vec | None:
+    """Where the segment x0 -> x1 meets the group's hyperplane, if every other row is
+    strict there (a facet witness found without an LP)."""
+    a, beta, _ = rows[members[0]]
+    d0 = sum(ai * xi for ai, xi in zip(a, x0))
+    d1 = sum(ai * xi for ai, xi in zip(a, x1))
+    if d0 == d1:
+        return None
+    t = (beta - d0) / (d1 - d0)
+    x = tuple(u + t * (v - u) for u, v in zip(x0, x1))
+    others = [rows[k] for k in range(len(rows)) if k not in members]
+    eq = [rows[members[0]]]
+    if verify_witness([o[0] for o in others], [o[1] for o in others], x,
+                      [eq[0][0]], [eq[0][1]]):
+        return x
+    return None
+
+
+def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: list[str],
+            lower: list[dict]) -> list[dict]:
     """Facets of every region (deep_global.md 3.5) and the edges they induce."""
-    index = {r.pattern: i for i, r in enumerate(regions)}
     edges, seen = [], set()
     shared_witness: dict[tuple, Vec] = {}
     for i, r in enumerate(regions):
-        groups: dict[tuple, list[int]] = {}
-        for k, (a, beta, _) in enumerate(r.rows):
-            if any(v != 0 for v in a):
-                groups.setdefault(_normalised(a, beta), []).append(k)
-        for members in groups.values():
-            labels = [r.rows[k][2] for k in members]
-            neurons = sorted([lab[1], lab[2]] for lab in labels if lab[0] == "neuron")
-            boundary = sorted(lab[1] for lab in labels if lab[0] == "domain")
-            flipped = None
-            if neurons:
-                bits = [list(p) for p in r.pattern]
-                for layer, j in neurons:
-                    bits[layer][j] ^= 1
-                flipped = tuple(tuple(b) for b in bits)
-                if not boundary and flipped not in index:
-                    continue
-            others = [r.rows[k] for k in range(len(r.rows)) if k not in members]
-            eq_a, eq_b = r.rows[members[0]][0], r.rows[members[0]][1]
-            strict_a, strict_b = [o[0] for o in others], [o[1] for o in others]
-            # The neighbour's facet is the same set (neighbour rule): try its witness first.
-            shared = shared_witness.get((index.get(flipped), i))
-            if shared is not None and verify_witness(strict_a, strict_b, shared, [eq_a], [eq_b]):
-                witness = shared
-            else:
-                res = strictly_feasible(strict_a, strict_b, [eq_a], [eq_b])
+        for members in groups(r.rows):
+            neurons, boundary = group_labels(r.rows, members)
+            flipped = neighbour = None
+            if neurons and not boundary:
+                if len({layer for layer, _ in neurons}) > 1:
+                    note = (f"region {i}: neurons {neurons} of several layers share one "
+                            "facet; its neighbour is not determined")
+                    degenerate.append(note)
+                else:
+                    flipped = flip(r.pattern, neurons)
+                    neighbour = index.get(flipped)
+                    if neighbour is None:
+                        continue  # by the neighbour rule, not a facet
+            witness = None
+            if neighbour is not None:
+                shared = shared_witness.get((neighbour, i))
+                others = [r.rows[k] for k in range(len(r.rows)) if k not in members]
+                eq = r.rows[members[0]]
+                if shared is not None and verify_witness(
+                        [o[0] for o in others], [o[1] for o in others], shared,
+                        [eq[0]], [eq[1]]):
+                    witness = shared
+                else:
+                    witness = _crossing(r.rows, members, r.witness, regions[neighbour].witness)
+            if witness is None:
+                res = facet_test([row[0] for row in r.rows], [row[1] for row in r.rows],
+                                 members)
                 if not res.feasible:
                     continue
                 witness = res.witness
@@ -209,15 +388,20 @@ def _facets(regions: list[Region], degenerate: list[str]) -> list[dict]:
                         "one facet (non-generic)")
                 if note not in degenerate:
                     degenerate.append(note)
-            neighbour = index.get(flipped) if flipped is not None and not boundary else None
             r.facets.append({"neurons": neurons, "boundary": boundary,
                              "witness": witness, "neighbour": neighbour})
-            if neighbour is not None:
-                shared_witness[(i, neighbour)] = witness
-            if neighbour is not None:
-                key = (min(i, neighbour), max(i, neighbour), tuple(map(tuple, neurons)))
-                if key not in seen:
-                    seen.add(key)
-                    edges.append({"a": key[0], "b": key[1], "neurons": neurons,
-                                  "witness": witness})
+            if neighbour is None:
+                continue
+            shared_witness[(i, neighbour)] = witness
+            key = (min(i, neighbour), max(i, neighbour), tuple(map(tuple, neurons)))
+            if key in seen:
+                continue
+            seen.add(key)
+            edges.append({"a": key[0], "b": key[1], "neurons": neurons, "witness": witness})
+            at = integer.pattern_at(*integer_point(witness))
+            if at not in index and all(x["pattern"] != at for x in lower):
+                lower.append({"pattern": at, "point": witness})
+                degenerate.append(f"pattern {[list(p) for p in at]} occurs on the facet "
+                                  f"between regions {key[0]} and {key[1]} but on no "
+                                  "full-dimensional region (a lower-dimensional region)")
     return edges
