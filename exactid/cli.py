@@ -51,6 +51,14 @@ def _parser() -> argparse.ArgumentParser:
     reg.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     reg.add_argument("--json", action="store_true")
     reg.add_argument("--graphml", metavar="OUT", help="write the adjacency graph as GraphML")
+    reg.add_argument("--plot", metavar="PNG", help="draw the regions (2-D inputs; needs "
+                     "matplotlib: pip install 'exactid[plot]')")
+    reg.add_argument("--certificate", metavar="OUT", help="write a region certificate to OUT")
+    df = sub.add_parser("diff", help="exact comparison of two networks on a domain")
+    df.add_argument("a")
+    df.add_argument("b")
+    df.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
+    df.add_argument("--json", action="store_true")
     sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
     return p
 
@@ -200,8 +208,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
                      "reason": result.reason, "messages": list(result.messages)})
     else:
         status = "VALID" if result.valid else "INVALID"
-        print(f"{args.certificate}: {status} certificate"
-              + (f" for verdict {result.verdict} ({result.reason})" if result.verdict else ""))
+        what = ("" if not result.verdict else " of regions" if result.verdict == "regions"
+                else f" for verdict {result.verdict} ({result.reason})")
+        print(f"{args.certificate}: {status} certificate{what}")
         for m in result.messages:
             print(f"  - {m}")
     return 0 if result.valid else 1
@@ -233,9 +242,25 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if domain.dim != net.n_inputs:
         raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
                     f"expects {net.n_inputs} inputs")
+    if args.plot and net.n_inputs != 2:
+        raise_input(f"{args.network}: --plot needs a network with 2 inputs, this one has "
+                    f"{net.n_inputs}")
     result = enumerate_regions(net, domain)
+    certificate = None
+    if args.certificate:
+        from .certificates.schema import regions_certificate
+
+        certificate = regions_certificate(net, domain, result)
+    if args.plot:
+        from .plot import plot_regions
+
+        plot_regions(net, result, domain, args.plot)
     if args.graphml:
         write_text_atomic(args.graphml, _graphml(result))
+    if certificate is not None:
+        from .formats import dump_json
+
+        write_text_atomic(args.certificate, dump_json(certificate) + "\n")
     if args.json:
         _print_json(result.to_json())
         return 0
@@ -246,6 +271,39 @@ def _cmd_regions(args: argparse.Namespace) -> int:
               f"({', '.join(map(format_rational, r.witness))})  facets {len(r.facets)}")
     for note in result.degenerate:
         print(f"  degenerate: {note}")
+    if certificate is not None:
+        print(f"  certificate written to {args.certificate}; check it with "
+              f"'exactid check {args.certificate}'")
+    return 0
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from .compare import compare
+    from .domain import read_domain
+    from .formats import read_network
+
+    net_a, net_b = read_network(args.a), read_network(args.b)
+    domain = read_domain(args.domain)
+    for path, net in ((args.a, net_a), (args.b, net_b)):
+        if net.depth < 2:
+            raise_input(f"{path}: the network has no hidden layer")
+        if domain.dim != net.n_inputs:
+            raise_input(f"{args.domain}: the domain has dimension {domain.dim}, {path} "
+                        f"expects {net.n_inputs} inputs")
+    if net_a.n_outputs != net_b.n_outputs:
+        raise_input(f"{args.b}: {net_b.n_outputs} outputs, {args.a} has {net_a.n_outputs}")
+    result = compare(net_a, net_b, domain)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    if result.equal:
+        print(f"{args.a} and {args.b} compute the same function on {args.domain} "
+              f"(exact, {result.cells} cells of the common refinement)")
+        return 0
+    print(f"{args.a} and {args.b} DIFFER on {args.domain} ({result.cells} cells)")
+    for k, (v, w) in enumerate(zip(result.max_abs_difference, result.witnesses)):
+        where = f" at ({', '.join(map(format_rational, w))})" if w is not None else ""
+        print(f"  output {k}: max |f_A - f_B| = {format_rational(v)}{where}")
     return 0
 
 
@@ -256,7 +314,10 @@ def _graphml(result: Any) -> str:
     g = nx.Graph()
     for i, r in enumerate(result.regions):
         g.add_node(i, pattern=json.dumps([list(p) for p in r.pattern]),
-                   witness=json.dumps([format_rational(v) for v in r.witness]))
+                   witness=json.dumps([format_rational(v) for v in r.witness]),
+                   affine=json.dumps({"A": [[format_rational(v) for v in row]
+                                            for row in r.affine[0]],
+                                      "c": [format_rational(v) for v in r.affine[1]]}))
     for e in result.edges:
         g.add_edge(e["a"], e["b"], neurons=json.dumps(e["neurons"]),
                    witness=json.dumps([format_rational(v) for v in e["witness"]]))
@@ -264,7 +325,7 @@ def _graphml(result: Any) -> str:
 
 
 _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "equiv": _cmd_equiv,
-             "check": _cmd_check, "demo": _cmd_demo}
+             "check": _cmd_check, "demo": _cmd_demo, "diff": _cmd_diff}
 
 if __name__ == "__main__":
     sys.exit(main())

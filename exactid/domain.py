@@ -17,7 +17,7 @@ from .errors import InputError
 from .numbers import parse_rational
 from .polyhedra import strictly_feasible
 
-__all__ = ["DOMAIN_FORMAT", "Domain", "domain_from_doc", "read_domain"]
+__all__ = ["DOMAIN_FORMAT", "Domain", "domain_from_doc", "domain_to_doc", "read_domain"]
 
 DOMAIN_FORMAT = "exactid.domain/1"
 
@@ -100,3 +100,12 @@ def read_domain(path: str | os.PathLike) -> Domain:
     from .formats import read_json
 
     return domain_from_doc(read_json(path), where=str(path))
+
+
+def domain_to_doc(dom: Domain) -> dict:
+    """The ``exactid.domain/1`` document of a domain, in the A/b form."""
+    from .formats import number_to_json
+
+    return {"format": DOMAIN_FORMAT,
+            "A": [[number_to_json(v) for v in row] for row in dom.a],
+            "b": [number_to_json(v) for v in dom.b]}

@@ -224,12 +224,13 @@ def _as_vec(point: tuple[list[int], int]) -> Vec:
     return tuple(Fraction(n, den) for n in nums)
 
 
-def enumerate_regions(net: Network, domain: Domain) -> RegionSet:
+def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> RegionSet:
     """Return every full-dimensional activation region of ``net`` inside ``domain``.
 
     Each region has an exact rational interior witness, its facets (labelled with the
     neuron(s) whose zero set carries them, or the domain rows) and the exact affine map
     of the network on it; edges join regions sharing a facet (deep_global.md 2, 3.4-3.5).
+    With ``facets=False`` only the regions are computed (no facets, edges or graph edges).
 
     Examples
     --------
@@ -290,13 +291,13 @@ def enumerate_regions(net: Network, domain: Domain) -> RegionSet:
                for pattern, x0, rows, forms in leaves]
     index = {r.pattern: i for i, r in enumerate(regions)}
     lower: list[dict] = []
-    edges = _facets(regions, index, integer, degenerate, lower)
+    edges = _facets(regions, index, integer, degenerate, lower) if facets else []
     graph = nx.Graph(index=index)
     for i, r in enumerate(regions):
         graph.add_node(i, pattern=r.pattern, witness=r.witness, affine=r.affine)
     for e in edges:
         graph.add_edge(e["a"], e["b"], neurons=e["neurons"], witness=e["witness"])
-    if regions and not nx.is_connected(graph):
+    if facets and regions and not nx.is_connected(graph):
         if not any("several layers" in note for note in degenerate):
             raise AssertionError("the region adjacency graph of a convex domain is not "
                                  "connected: this is a bug, please report it")

@@ -34,3 +34,96 @@ def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]], *,
         },
         "evidence": evidence,
     }
+
+
+def _canonical_rows(net: Network, domain, pattern) -> list[tuple[list[Fraction], Fraction]]:
+    """The rows of a region exactly as docs/certificates.md (region certificates) defines
+    them, from the given (not rescaled) network."""
+    rows = [(list(a), bk) for a, bk in zip(domain.a, domain.b)]
+    a = [list(r) for r in net.weights[0]]
+    c = list(net.biases[0])
+    for layer in range(net.depth - 1):
+        bits = pattern[layer]
+        for j, (form, const) in enumerate(zip(a, c)):
+            if any(form):
+                rows.append(([-v for v in form], const) if bits[j] else (form, -const))
+        if layer + 1 < net.depth - 1:
+            on = [j for j, bit in enumerate(bits) if bit]
+            w, b = net.weights[layer + 1], net.biases[layer + 1]
+            a = [[sum((row[j] * a[j][i] for j in on), Fraction(0)) for i in range(len(a[0]))]
+                 for row in w]
+            c = [sum((row[j] * c[j] for j in on), Fraction(0)) + bk for row, bk in zip(w, b)]
+    return rows
+
+
+def regions_certificate(net: Network, domain, regions) -> dict[str, Any]:
+    """Return the certificate of a region enumeration (docs/certificates.md, kind
+    ``regions``): witnesses, facet witnesses, Motzkin vectors for the groups that are no
+    facet (deep_global.md 3.2, 3.5), and the claimed patterns, affine maps and edges.
+
+    Raises CertificationError for a facet shared by neurons of several layers (the
+    neighbour rule does not decide its neighbour).
+    """
+    from ..domain import domain_to_doc
+    from ..errors import CertificationError
+    from ..numbers import format_rational
+    from ..polyhedra import facet_test, verify_motzkin
+    from ..regions import group_labels, groups
+
+    def vec(v):
+        return [format_rational(x) for x in v]
+
+    claim, evidence = [], []
+    for i, r in enumerate(regions.regions):
+        canon = _canonical_rows(net, domain, r.pattern)
+        if len(canon) != len(r.rows):
+            raise CertificationError(f"region {i}: row count mismatch (internal error)")
+        facets = {(tuple(map(tuple, f["neurons"])), tuple(f["boundary"])): f for f in r.facets}
+        entry = {"witness": vec(r.witness), "facets": [], "redundant": []}
+        for members in groups(r.rows):
+            neurons, boundary = group_labels(r.rows, members)
+            f = facets.get((tuple(map(tuple, neurons)), tuple(boundary)))
+            if f is not None:
+                if f["neighbour"] is None and not boundary:
+                    raise CertificationError(
+                        f"region {i}: the facet of neurons {neurons} spans several layers; "
+                        "its neighbour is not determined, completeness cannot be certified")
+                entry["facets"].append({"neurons": neurons, "boundary": boundary,
+                                        "witness": vec(f["witness"]),
+                                        "neighbour": f["neighbour"]})
+                continue
+            res = facet_test([row[0] for row in r.rows], [row[1] for row in r.rows], members)
+            if res.feasible:
+                raise CertificationError(f"region {i}: group {neurons} {boundary} is a facet "
+                                         "the enumeration did not list (internal error)")
+            y, (mu,) = res.motzkin
+            scale = [_ratio(r.rows[k][0], canon[k][0]) for k in range(len(canon))]
+            y = [yk * s for yk, s in zip(y, scale)]
+            mu = mu * scale[members[0]]
+            total = sum(y)
+            y, mu = [yk / total for yk in y], mu / total
+            if not verify_motzkin([row[0] for row in canon], [row[1] for row in canon], y,
+                                  [canon[members[0]][0]], [canon[members[0]][1]], [mu]):
+                raise CertificationError(f"region {i}: redundancy proof failed (internal error)")
+            entry["redundant"].append({"neurons": neurons, "boundary": boundary,
+                                       "y": vec(y), "mu": format_rational(mu)})
+        a, c = r.affine
+        claim.append({"pattern": [list(p) for p in r.pattern],
+                      "affine": {"A": [vec(row) for row in a], "c": vec(c)}})
+        evidence.append(entry)
+    return {
+        "format": CERTIFICATE_FORMAT,
+        "kind": "regions",
+        "network": network_to_doc(net),
+        "domain": domain_to_doc(domain),
+        "claim": {"count": regions.count, "regions": claim,
+                  "edges": [{"a": e["a"], "b": e["b"], "neurons": e["neurons"]}
+                            for e in regions.edges]},
+        "evidence": {"regions": evidence},
+    }
+
+
+def _ratio(scaled: Sequence, original: Sequence) -> Fraction:
+    """s > 0 with scaled = s * original (the first non-zero entry decides)."""
+    k = next(i for i, v in enumerate(original) if v != 0)
+    return Fraction(scaled[k]) / Fraction(original[k])

@@ -1,0 +1,94 @@
+"""Exact comparison of two networks on a domain, on the common refinement of their regions.
+
+On each cell R ∩ S (R a region of theta_A, S a region of theta_B inside R) both networks
+are affine (deep_global.md 2), so f_A - f_B is affine there; its exact maximum and minimum
+on the cell's closure come from ``polyhedra.maximize`` (deep_global.md 3.3). The cells'
+closures cover the domain (their union is dense and closed), and f_A - f_B is continuous,
+so the largest of these maxima is max |f_A - f_B| on the domain; it is 0 iff the two affine
+maps agree on every cell, i.e. iff f_A = f_B on the whole domain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+from .domain import Domain
+from .errors import InputError
+from .network import Network
+from .numbers import format_rational
+from .polyhedra import maximize
+from .regions import enumerate_regions
+
+__all__ = ["Comparison", "compare"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Result of ``compare``: per output k, max over the domain of |f_A,k - f_B,k| and a
+    rational point attaining it (None when that output agrees everywhere)."""
+
+    equal: bool
+    max_abs_difference: tuple[Fraction, ...]
+    witnesses: tuple[tuple[Fraction, ...] | None, ...]
+    cells: int
+
+    @property
+    def witness(self) -> tuple[Fraction, ...] | None:
+        """A point attaining the largest difference over all outputs (None when equal)."""
+        if self.equal:
+            return None
+        k = max(range(len(self.max_abs_difference)), key=self.max_abs_difference.__getitem__)
+        return self.witnesses[k]
+
+    def to_json(self) -> dict[str, Any]:
+        def vec(v):
+            return None if v is None else [format_rational(x) for x in v]
+
+        return {"equal": self.equal,
+                "max_abs_difference": [format_rational(v) for v in self.max_abs_difference],
+                "witness": vec(self.witness),
+                "witnesses": [vec(w) for w in self.witnesses],
+                "cells": self.cells}
+
+
+def compare(net_a: Network, net_b: Network, domain: Domain) -> Comparison:
+    """Decide exactly whether f_A = f_B on ``domain``; otherwise give max |f_A - f_B| per
+    output with attaining points (see the module docstring for why this is exact).
+
+    Examples
+    --------
+    >>> a = Network.from_lists([[[1]], [[1]]], [[0], [0]])            # relu(x)
+    >>> b = Network.from_lists([[[1], [-1]], [[1, 0]]], [[0, 0], [0]])  # same function
+    >>> compare(a, b, Domain.box([(-1, 1)])).equal
+    True
+    >>> c = Network.from_lists([[[2]], [[1]]], [[0], [0]])            # relu(2x)
+    >>> r = compare(a, c, Domain.box([(-1, 1)]))
+    >>> r.max_abs_difference, r.witness
+    ((Fraction(1, 1),), (Fraction(1, 1),))
+    """
+    if net_a.n_inputs != net_b.n_inputs or net_a.n_outputs != net_b.n_outputs:
+        raise InputError(f"the networks differ in shape: {net_a.n_inputs} -> "
+                         f"{net_a.n_outputs} and {net_b.n_inputs} -> {net_b.n_outputs}")
+    outs = net_a.n_outputs
+    best = [Fraction(0)] * outs
+    where: list[tuple[Fraction, ...] | None] = [None] * outs
+    cells = 0
+    for region in enumerate_regions(net_a, domain, facets=False).regions:
+        closure = Domain(tuple(r[0] for r in region.rows), tuple(r[1] for r in region.rows))
+        for cell in enumerate_regions(net_b, closure, facets=False).regions:
+            cells += 1
+            rows = [c[0] for c in cell.rows]
+            rhs = [c[1] for c in cell.rows]
+            for k in range(outs):
+                q = [u - v for u, v in zip(region.affine[0][k], cell.affine[0][k])]
+                r = region.affine[1][k] - cell.affine[1][k]
+                if not any(q) and r == 0:
+                    continue
+                for sign in (1, -1):
+                    m = maximize([sign * v for v in q], rows, rhs)
+                    value = m.value + sign * r
+                    if value > best[k]:
+                        best[k], where[k] = value, m.point
+    return Comparison(all(v == 0 for v in best), tuple(best), tuple(where), cells)
