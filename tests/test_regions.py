@@ -118,3 +118,76 @@ def test_cli_regions_json_and_errors(tmp_path, capsys):
     assert main(["regions", str(net), "--domain", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(bad) in err[0]
+
+
+# deep_global.md 5.3: the region test vector, widths (2, 3, 2, 1) on [-R, R]^2.
+VECTOR_53 = Network.from_lists(
+    [[[-1, F(-7, 3)], [F(-3, 2), F(5, 4)], [F(3, 2), F(-3, 2)]],
+     [[F(-1, 2), 9, 1], [-9, 8, F(3, 2)]], [[F(5, 4), 4]]],
+    [[F(-9, 4), F(4, 5), F(-9, 4)], [4, F(7, 2)], [1]])
+
+
+@pytest.mark.parametrize("radius, regions, pairs, boundary", [
+    (1, 5, 5, 10), (3, 9, 12, 12), (10, 13, 19, 14)])
+def test_region_vector_of_deep_global_5_3(radius, regions, pairs, boundary):
+    rs = enumerate_regions(VECTOR_53, Domain.box([(-radius, radius)] * 2))
+    assert rs.count == regions
+    assert len(rs.edges) == pairs
+    assert sum(len(f["boundary"]) > 0 for r in rs.regions for f in r.facets) == boundary
+    assert rs.degenerate == [] and rs.lower_dimensional == []
+    if radius == 10:
+        listed = {"".join(map(str, r.pattern[0])) + "|" + "".join(map(str, r.pattern[1]))
+                  for r in rs.regions}
+        assert listed == {"000|11", "001|11", "010|11", "100|00", "100|10", "100|11",
+                          "101|00", "101|10", "101|11", "110|00", "110|10", "110|11",
+                          "111|00"}
+
+
+def test_e6_has_twelve_regions_and_every_neuron_switches():
+    # deep_global.md 5.2, E6 on (-3, 3)^2.
+    net = Network.from_lists(
+        [[[1, 0], [1, 0], [1, F(-1, 2)]], [[-2, 2, F(1, 2)], [1, -1, -2]], [[F(1, 2), 1]]],
+        [[0, F(-1, 2), F(-1, 2)], [F(1, 8), F(-1, 8)], [0]])
+    rs = enumerate_regions(net, Domain.box([(-3, 3)] * 2))
+    assert rs.count == 12
+    switching = {tuple(v) for e in rs.edges for v in e["neurons"]}
+    assert switching == {(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)}
+
+
+def _grid_patterns(net, lo, hi, steps):
+    found = set()
+    for i in range(steps):
+        for j in range(steps):
+            x = [lo + (hi - lo) * F(2 * i + 1, 2 * steps) + F(1, 7919),
+                 lo + (hi - lo) * F(2 * j + 1, 2 * steps) - F(1, 7907)]
+            try:
+                found.add(net.pattern(x))
+            except InputError:
+                pass
+    return found
+
+
+@settings(max_examples=10, deadline=None)
+@given(xst.networks(widths=st.sampled_from([(2, 3, 1), (2, 3, 2, 1), (2, 4, 1)])))
+def test_grid_patterns_are_regions(net):
+    # Every pattern a fine grid meets is a listed region (brute force, deep_global.md 2).
+    rs = enumerate_regions(net, BOX2)
+    assert _grid_patterns(net, -1, 1, 40) <= {r.pattern for r in rs.regions}
+
+
+def test_two_dimensional_count_matches_a_fine_grid():
+    # 4 lines in general position: 11 regions in the plane, all inside [-1, 1]^2 here.
+    net = Network.from_lists([[[1, 0], [0, 1], [1, 1], [1, -1]], [[1, 1, 1, 1]]],
+                             [[F(1, 5), F(-1, 7), F(1, 11), F(-1, 13)], [0]])
+    rs = enumerate_regions(net, BOX2)
+    assert rs.count == 11 == len(_grid_patterns(net, -1, 1, 80))
+
+
+def test_coincident_opposite_neurons_give_a_lower_dimensional_pattern():
+    # z_0 = x_1 and z_1 = -x_1: the pattern (0, 0) lives on the line x_1 = 0 only.
+    net = Network.from_lists([[[1, 0], [-1, 0]], [[1, 1]]], [[0, 0], [0]])
+    rs = enumerate_regions(net, BOX2)
+    assert rs.count == 2 and len(rs.edges) == 1
+    assert rs.edges[0]["neurons"] == [[0, 0], [0, 1]]
+    assert [x["pattern"] for x in rs.lower_dimensional] == [((0, 0),)]
+    assert any("non-generic" in d for d in rs.degenerate)
