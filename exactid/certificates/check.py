@@ -1,11 +1,13 @@
-"""Check an ``exactid.certificate/1`` local certificate (docs/certificates.md).
+"""Check an ``exactid.certificate/1`` certificate of kind ``local`` or ``regions``
+(docs/certificates.md).
 
 This is the small, trusted path of exactid. It does not import the code that found the
 certificate: it re-implements what it needs (reading the network document, the exact
 forward pass, Jacobian rows by backpropagation, the Gram matrix, one path-lifting
-coordinate) and recomputes every number it can from the embedded network and samples.
-From the certificate it takes only evidence that it verifies exactly: indices, a prime,
-integer kernel vectors, a perturbed network.
+coordinate; the affine forms and rows of an activation region) and recomputes every
+number it can from the embedded network, samples and domain. From the certificate it takes
+only evidence that it verifies exactly: indices, a prime, integer kernel vectors, a
+perturbed network; for regions, witness points, Motzkin vectors and neighbour indices.
 
 What it trusts:
 - Python integers and FLINT: exact rationals (``fmpq``), exact matrix products over Z and
@@ -14,7 +16,10 @@ What it trusts:
 - the mathematics of theory/local.md: Theorems 8 and 9 of BMB22 (sections 8, 12), the
   sufficient test for theta not in Delta_X (3.3), Gamma by backpropagation with any
   non-zero frozen edges (5.3, 6), the Gram formula (7), the activation families (10) and
-  the path-lifting invariance (2.5).
+  the path-lifting invariance (2.5);
+- for region certificates, theory/deep_global.md: the affine forms of a region and the
+  neighbour rule (2), Motzkin's transposition theorem (3.1, 3.2) and the completeness
+  argument of docs/certificates.md.
 
 Restrictions of this checker: primes must be below 2^64 (word-size modular arithmetic)
 and decimal exponents in numbers must have at most four digits.
@@ -35,6 +40,7 @@ __all__ = ["CheckResult", "check_certificate"]
 
 CERTIFICATE_FORMAT = "exactid.certificate/1"
 NETWORK_FORMAT = "exactid.network/1"
+DOMAIN_FORMAT = "exactid.domain/1"
 _VERDICT_OF_REASON = {
     "C_S": "locally-identifiable",
     "theorem-8": "not-locally-identifiable",
@@ -78,28 +84,32 @@ def _show(value: Any) -> str:
 
 
 # ------------------------------------------------------------------ reading JSON
+# The messages are built only on failure: certificates hold hundreds of thousands of values.
 def _dict(value: Any, where: str) -> dict:
-    _require(isinstance(value, dict), f"{where}: expected a JSON object, got {_show(value)}")
+    if not isinstance(value, dict):
+        raise _Invalid(f"{where}: expected a JSON object, got {_show(value)}")
     return value
 
 
 def _list(value: Any, where: str, length: int | None = None) -> list:
-    _require(isinstance(value, list), f"{where}: expected a JSON array, got {_show(value)}")
+    if not isinstance(value, list):
+        raise _Invalid(f"{where}: expected a JSON array, got {_show(value)}")
     _require(length is None or len(value) == length,
              f"{where}: expected {length} entries, got {len(value)}")
     return value
 
 
 def _int(value: Any, where: str, low: int | None = None, high: int | None = None) -> int:
-    _require(type(value) is int, f"{where}: expected a JSON integer, got {_show(value)}")
-    _require((low is None or value >= low) and (high is None or value < high),
-             f"{where}: {_show(value)} is not in [{low}, {high})")
+    if type(value) is not int:
+        raise _Invalid(f"{where}: expected a JSON integer, got {_show(value)}")
+    if (low is not None and value < low) or (high is not None and value >= high):
+        raise _Invalid(f"{where}: {_show(value)} is not in [{low}, {high})")
     return value
 
 
 def _number(value: Any, where: str) -> flint.fmpq:
-    _require(not (isinstance(value, str) and _BIG_EXPONENT.search(value)),
-             f"{where}: exponent too large in {_show(value)}")
+    if isinstance(value, str) and _BIG_EXPONENT.search(value):
+        raise _Invalid(f"{where}: exponent too large in {_show(value)}")
     try:
         q = parse_rational(value, where)
     except ValueError as exc:
@@ -439,6 +449,230 @@ def _check_kink(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     _claim_ranks(claim, None, None)
 
 
+# ------------------------------------------------------------------ region certificates
+def _point(value: Any, where: str, dim: int) -> list:
+    return [_number(v, f"{where}[{c}]") for c, v in enumerate(_list(value, where, dim))]
+
+
+def _domain(doc: Any, dim: int) -> list[list]:
+    """Return the rows [a_k..., beta_k] (a_k . x <= beta_k) of a domain document, in order."""
+    doc = _dict(doc, "domain")
+    _require(doc.get("format") == DOMAIN_FORMAT,
+             f"domain.format: expected {DOMAIN_FORMAT!r}, got {_show(doc.get('format'))}")
+    if "box" not in doc:
+        b = _list(doc.get("b"), "domain.b")
+        return [_point(row, f"domain.A[{k}]", dim) + [_number(b[k], f"domain.b[{k}]")]
+                for k, row in enumerate(_list(doc.get("A"), "domain.A", len(b)))]
+    rows = []
+    for i, pair in enumerate(_list(doc["box"], "domain.box", dim)):
+        lo, hi = _point(pair, f"domain.box[{i}]", 2)
+        unit = [flint.fmpq(int(c == i)) for c in range(dim)]
+        rows += [unit + [hi], [-v for v in unit] + [-lo]]
+    return rows
+
+
+def _pattern(value: Any, where: str, widths: list[int]) -> tuple[tuple[int, ...], ...]:
+    value = _list(value, where, len(widths))
+    return tuple(tuple(_int(v, f"{where}[{l}][{j}]", 0, 2)
+                       for j, v in enumerate(_list(bits, f"{where}[{l}]", n)))
+                 for l, (bits, n) in enumerate(zip(value, widths, strict=True)))
+
+
+def _neurons(value: Any, where: str) -> tuple[tuple[int, int], ...]:
+    return tuple(tuple(_int(v, f"{where}[{a}]") for v in _list(pair, f"{where}[{a}]", 2))
+                 for a, pair in enumerate(_list(value, where)))
+
+
+def _labels(entry: dict, where: str) -> tuple:
+    boundary = _list(entry.get("boundary"), f"{where}.boundary")
+    return (_neurons(entry.get("neurons"), f"{where}.neurons"),
+            tuple(_int(v, f"{where}.boundary[{a}]") for a, v in enumerate(boundary)))
+
+
+def _flip(pattern: tuple, neurons: tuple) -> tuple:
+    bits = [list(p) for p in pattern]
+    for l, j in neurons:
+        bits[l][j] ^= 1
+    return tuple(map(tuple, bits))
+
+
+class _Region:
+    """A claimed region with its affine forms, rows and groups recomputed from the pattern
+    (docs/certificates.md, "The rows of a region"; deep_global.md 2 and 3.5)."""
+
+    def __init__(self, ws: list, bs: list, domain: list[list], pattern: tuple,
+                 where: str) -> None:
+        self.pattern, self.dim = pattern, ws[0].ncols()
+        self.rows, self.labels = [list(row) for row in domain], list(range(len(domain)))
+        self.flat: set[tuple[int, int]] = set()  # neurons identically zero on the region
+        a, c = ws[0], bs[0]
+        for l, bits in enumerate(pattern):
+            for j, (form, const) in enumerate(zip(a.tolist(), c.entries(), strict=True)):
+                if any(form):
+                    self.rows.append([-v for v in form] + [const] if bits[j] else form + [-const])
+                    self.labels.append((l, j))
+                    continue
+                _require(bits[j] == int(const > 0), f"{where}[{l}][{j}]: the neuron is the "
+                         f"constant {const} on the region, so its bit must be {int(const > 0)}")
+                if const == 0:
+                    self.flat.add((l, j))
+            on = flint.fmpq_mat(len(bits), len(bits),
+                                [bits[i] if i == k else 0 for i in range(len(bits))
+                                 for k in range(len(bits))])
+            w = ws[l + 1] * on
+            a, c = w * a, w * c + bs[l + 1]
+        self.affine = (a.tolist(), c.entries())
+        self.matrix = flint.fmpq_mat(len(self.rows), self.dim + 1,
+                                     [v for row in self.rows for v in row])
+        by_row: dict[tuple, list[int]] = {}
+        for k, row in enumerate(self.rows):
+            pivot = next((v for v in row[:-1] if v != 0), None)
+            if pivot is not None:  # rows equal after scaling by 1/|pivot| are positive multiples
+                by_row.setdefault(tuple(v / abs(pivot) for v in row), []).append(k)
+        self.groups = {self.group_labels(members): members for members in by_row.values()}
+
+    def group_labels(self, members: list[int]) -> tuple:
+        labels = [self.labels[k] for k in members]
+        return (tuple(sorted(v for v in labels if isinstance(v, tuple))),
+                tuple(sorted(v for v in labels if isinstance(v, int))))
+
+    def check_point(self, value: Any, where: str, members: list[int]) -> None:
+        """Check a_k . x = beta_k for the rows in ``members``, a_k . x < beta_k for the others."""
+        x = _point(value, where, self.dim)
+        slacks = (self.matrix * flint.fmpq_mat(self.dim + 1, 1, [*x, -1])).entries()
+        for k, v in enumerate(slacks):
+            if not (v == 0 if k in members else v < 0):
+                label = self.labels[k]
+                name = f"boundary {label}" if isinstance(label, int) else f"neuron {list(label)}"
+                raise _Invalid(f"{where}: {'not on' if k in members else 'not strictly inside'}"
+                               f" row {k} ({name}) of the region")
+
+
+def _check_facet(region: _Region, members: list[int], entry: dict, where: str,
+                 regions: list[_Region]) -> int | None:
+    """Check one facet entry; return its neighbour (None for a boundary facet).
+
+    The neighbour rule (deep_global.md 2): across the facet, the earlier layers keep their
+    bits, the group's neurons change sign and every later neuron keeps its sign, since it
+    is non-zero at the facet witness, or is identically zero on both sides.
+    """
+    region.check_point(entry.get("witness"), f"{where}.witness", members)
+    neurons, boundary = region.group_labels(members)
+    if boundary:
+        _require("neighbour" in entry and entry["neighbour"] is None,
+                 f"{where}.neighbour: must be null for a boundary facet")
+        return None
+    layer = neurons[0][0]
+    _require(all(l == layer for l, _ in neurons), f"{where}.neurons: the neurons span several "
+             "layers, so the neighbour rule does not decide the neighbour")
+    j = _int(entry.get("neighbour"), f"{where}.neighbour", 0, len(regions))
+    _require(regions[j].pattern == _flip(region.pattern, neurons), f"{where}.neighbour: region "
+             f"{j} does not have this pattern with the bits of {[list(v) for v in neurons]} "
+             "flipped")
+    changing = sorted(v for v in region.flat - regions[j].flat if v[0] > layer)
+    if changing:
+        raise _Invalid(f"{where}: neuron {list(changing[0])} is identically zero on the region "
+                       "but not on its neighbour, so the neighbour rule does not apply")
+    return j
+
+
+def _check_redundant(region: _Region, members: list[int], entry: dict, where: str) -> None:
+    y = _point(entry.get("y"), f"{where}.y", len(region.rows))
+    mu = _number(entry.get("mu"), f"{where}.mu")
+    for k, v in enumerate(y):
+        if v < 0 or (v != 0 and k in members):
+            raise _Invalid(f"{where}.y[{k}]: {v} is " + ("negative" if v < 0 else
+                           "not zero on a row of the group"))
+    _require(sum(y) == 1, f"{where}.y: sums to {sum(y)}, not 1")
+    g = region.rows[members[0]]
+    total = [v + mu * w for v, w in zip((flint.fmpq_mat(1, len(y), y) * region.matrix)
+                                        .entries(), g, strict=True)]
+    _require(all(v == 0 for v in total[:-1]), f"{where}: sum_k y_k a_k + mu a_g is not zero")
+    _require(total[-1] <= 0, f"{where}: sum_k y_k beta_k + mu beta_g = {total[-1]} is positive")
+
+
+def _check_evidence(region: _Region, ev: dict, at: str, regions: list[_Region]
+                    ) -> tuple[list, int]:
+    """Check a region's witness and that each of its groups is covered once, by a facet or
+    by a redundancy proof; return the facets as (neighbour or None, neurons) and the number
+    of redundancy proofs."""
+    region.check_point(ev.get("witness"), f"{at}.witness", [])
+    facets, redundant, covered = [], 0, set()
+    for field in ("facets", "redundant"):
+        for e, entry in enumerate(_list(ev.get(field), f"{at}.{field}")):
+            where = f"{at}.{field}[{e}]"
+            labels = _labels(_dict(entry, where), where)
+            if labels not in region.groups:
+                raise _Invalid(f"{where}: the region has no group with neurons "
+                               f"{_show([list(v) for v in labels[0]])} and boundary "
+                               f"{_show(list(labels[1]))}")
+            _require(labels not in covered, f"{where}: this group is listed twice")
+            covered.add(labels)
+            if field == "facets":
+                facets.append((_check_facet(region, region.groups[labels], entry, where,
+                                            regions), labels[0]))
+            else:
+                _check_redundant(region, region.groups[labels], entry, where)
+                redundant += 1
+    missing = sorted(region.groups.keys() - covered)
+    if missing:
+        raise _Invalid(f"{at}: the group with neurons {[list(v) for v in missing[0][0]]} and "
+                       f"boundary {list(missing[0][1])} is in neither facets nor redundant")
+    return facets, redundant
+
+
+def _check_regions(weights: list, biases: list, domain: list[list], claim: dict,
+                   evidence: dict) -> list[str]:
+    """Check a region claim and its evidence; return the verified facts."""
+    ws = [flint.fmpq_mat(w) for w in weights]
+    bs = [flint.fmpq_mat(len(b), 1, b) for b in biases]
+    widths, outs = [len(w) for w in weights[:-1]], len(biases[-1])
+    claimed = _list(claim.get("regions"), "claim.regions")
+    regions: list[_Region] = []
+    index: dict[tuple, int] = {}
+    for i, entry in enumerate(claimed):
+        at = f"claim.regions[{i}]"
+        pattern = _pattern(_dict(entry, at).get("pattern"), f"{at}.pattern", widths)
+        _require(pattern not in index, f"{at}.pattern: equals the pattern of region "
+                 f"{index.get(pattern)}")
+        index[pattern] = i
+        regions.append(_Region(ws, bs, domain, pattern, f"{at}.pattern"))
+        affine = _dict(entry.get("affine"), f"{at}.affine")
+        a = [_point(row, f"{at}.affine.A[{k}]", regions[-1].dim)
+             for k, row in enumerate(_list(affine.get("A"), f"{at}.affine.A", outs))]
+        c = _point(affine.get("c"), f"{at}.affine.c", outs)
+        _require((a, c) == regions[-1].affine, f"{at}.affine: differs from the recomputed "
+                 "affine map (A^L, c^L) of the pattern")
+    # The completeness argument starts from a listed region; an empty list proves nothing.
+    _require(len(regions) > 0, "claim.regions: no region is listed")
+    count = claim.get("count")
+    _require(type(count) is int and count == len(regions),
+             f"claim.count: {_show(count)} is not the number of regions {len(regions)}")
+    evidences = _list(evidence.get("regions"), "evidence.regions", count)
+    edges, n_facets, n_redundant = set(), 0, 0
+    for i, region in enumerate(regions):
+        at = f"evidence.regions[{i}]"
+        facets, redundant = _check_evidence(region, _dict(evidences[i], at), at, regions)
+        edges |= {(min(i, j), max(i, j), neurons) for j, neurons in facets if j is not None}
+        n_facets, n_redundant = n_facets + len(facets), n_redundant + redundant
+    pairs, listed = set(), set()
+    for e, entry in enumerate(_list(claim.get("edges"), "claim.edges")):
+        where = f"claim.edges[{e}]"
+        entry = _dict(entry, where)
+        a, b = (_int(entry.get(key), f"{where}.{key}", 0, count) for key in "ab")
+        edge = (min(a, b), max(a, b), _neurons(entry.get("neurons"), f"{where}.neurons"))
+        _require(edge[:2] not in pairs, f"{where}: the pair {edge[:2]} is listed twice")
+        _require(edge in edges, f"{where}: no certified facet joins regions {a} and {b} with "
+                 "these neurons")
+        pairs.add(edge[:2])
+        listed.add(edge)
+    _require(listed == edges, "claim.edges: misses the facets between regions "
+             f"{_show(sorted(e[:2] for e in edges - listed))}")
+    return [f"{count} regions, {len(edges)} edges; witnesses, facets, redundancy proofs and "
+            "completeness verified",
+            f"{n_facets} facet witnesses and {n_redundant} Motzkin redundancy proofs"]
+
+
 _CHECKS = {
     "C_S": _check_cs,
     "theorem-8": _check_theorem8,
@@ -454,7 +688,14 @@ def _check(doc: Any) -> list[str]:
     doc = _dict(doc, "certificate")
     _require(doc.get("format") == CERTIFICATE_FORMAT,
              f"format: expected {CERTIFICATE_FORMAT!r}, got {_show(doc.get('format'))}")
-    _require(doc.get("kind") == "local", f"kind: expected 'local', got {_show(doc.get('kind'))}")
+    kind = doc.get("kind")
+    _require(kind in ("local", "regions"),
+             f"kind: expected 'local' or 'regions', got {_show(kind)}")
+    if kind == "regions":
+        weights, biases = _network(doc.get("network"), "network")
+        return _check_regions(weights, biases, _domain(doc.get("domain"), len(weights[0][0])),
+                              _dict(doc.get("claim"), "claim"),
+                              _dict(doc.get("evidence"), "evidence"))
     claim = _dict(doc.get("claim"), "claim")
     verdict, reason = claim.get("verdict"), claim.get("reason")
     _require(isinstance(reason, str) and reason in _VERDICT_OF_REASON,
@@ -463,7 +704,7 @@ def _check(doc: Any) -> list[str]:
              f"allowed with reason {reason!r} (expected {_VERDICT_OF_REASON[reason]!r})")
     weights, biases = _network(doc.get("network"), "network")
     dim = len(weights[0][0])
-    xs = [[_number(v, f"samples[{i}][{c}]") for c, v in enumerate(_list(x, f"samples[{i}]", dim))]
+    xs = [_point(x, f"samples[{i}]", dim)
           for i, x in enumerate(_list(doc.get("samples"), "samples"))]
     _require(len(xs) > 0, "samples: no samples")
     t = _Theta(weights, biases, xs)
@@ -482,7 +723,8 @@ def _check(doc: Any) -> list[str]:
 
 
 def check_certificate(doc: object) -> CheckResult:
-    """Return whether ``doc`` is a valid ``exactid.certificate/1`` local certificate.
+    """Return whether ``doc`` is a valid ``exactid.certificate/1`` certificate (kind
+    ``local`` or ``regions``).
 
     Parameters
     ----------
@@ -493,14 +735,18 @@ def check_certificate(doc: object) -> CheckResult:
     -------
     CheckResult
         ``valid`` and, on failure, the first check that failed; on success one message per
-        verified fact. ``verdict`` and ``reason`` are the claimed ones when they are strings.
+        verified fact. For a local certificate ``verdict`` and ``reason`` are the claimed
+        ones when they are strings; for a region certificate they are ``"regions"`` and None.
 
-    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 10 and 12.
+    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 10 and 12;
+    theory/deep_global.md sections 2 and 3.
     """
     verdict = reason = None
     try:
         claim = doc.get("claim") if isinstance(doc, dict) else None
-        if isinstance(claim, dict):
+        if isinstance(doc, dict) and doc.get("kind") == "regions":
+            verdict = "regions"
+        elif isinstance(claim, dict):
             verdict, reason = (v if isinstance(v, str) else None
                                for v in (claim.get("verdict"), claim.get("reason")))
         messages = _check(doc)
