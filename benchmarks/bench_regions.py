@@ -32,9 +32,9 @@ Each case times, in the same run,
           row strict has t* > 1e-9; a facet labelled by neurons of one layer whose flipped
           pattern is a region gives an edge.
 
-By default each float LP gets a new ``highspy.Highs`` instance, as
-``exactid.polyhedra._highs`` does. ``--fast-float`` makes the float enumeration as fast as
-it can be without exactness: one ``Highs`` instance for all its LPs, and the LP-free
+By default each float LP gets a new ``highspy.Highs`` instance and no shortcut is used.
+``--fast-float`` makes the float enumeration as fast as it can be without exactness: one
+``Highs`` instance for all its LPs (as ``exactid.polyhedra`` does), and the LP-free
 shortcuts of ``exactid.regions`` (mirror point across the splitting hyperplane; neighbour
 rule: no LP for a neuron row whose flipped pattern is no region; the neighbour's facet
 point; the crossing of the segment between two witnesses), so that the ratio measures the

@@ -59,6 +59,18 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("b")
     df.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     df.add_argument("--json", action="store_true")
+    idf = sub.add_parser("identify", help="identifiability from the function on a domain")
+    idf.add_argument("network")
+    idf.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
+    idf.add_argument("--json", action="store_true")
+    idf.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
+    idf.add_argument("--seed", type=int, default=0, help="seed of the random primes")
+    ds = sub.add_parser("design-sample", help="a small sample in a domain for the local test")
+    ds.add_argument("network")
+    ds.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
+    ds.add_argument("--out", metavar="X.json", help="write the sample to X.json")
+    ds.add_argument("--json", action="store_true")
+    ds.add_argument("--seed", type=int, default=0, help="seed of the random primes")
     sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
     return p
 
@@ -307,6 +319,82 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _network_and_domain(args: argparse.Namespace) -> tuple[Any, Any]:
+    from .domain import read_domain
+    from .formats import read_network
+
+    net = read_network(args.network)
+    domain = read_domain(args.domain)
+    if net.depth < 2:
+        raise_input(f"{args.network}: the network has no hidden layer")
+    if domain.dim != net.n_inputs:
+        raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
+                    f"expects {net.n_inputs} inputs")
+    return net, domain
+
+
+def _cmd_identify(args: argparse.Namespace) -> int:
+    from .verdicts.identify import identify
+
+    net, domain = _network_and_domain(args)
+    result = identify(net, domain, seed=args.seed)
+    certificate = None
+    if args.certificate:
+        from .certificates.schema import identify_certificate
+
+        certificate = identify_certificate(net, domain, result)
+        from .formats import dump_json, write_text_atomic
+
+        write_text_atomic(args.certificate, dump_json(certificate) + "\n")
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"{args.network} on {args.domain}: {result.verdict.upper()}")
+    print(f"  theorem: {result.theorem}")
+    for c in result.conditions:
+        print(f"  condition {c['name']:>3}: {'holds' if c['holds'] else 'FAILS'}")
+    if result.regions is not None:
+        print(f"  regions in the domain: {result.regions}")
+    for v in result.visibility or []:
+        if not v["visible"]:
+            print(f"  invisible kink: neuron {v['neuron']} ({v['facets']} facets, none visible)")
+    if result.counterexample is not None:
+        from .formats import dump_json, network_to_doc
+
+        print("  counterexample theta' (same function on the domain, not equivalent):")
+        print("    " + dump_json(network_to_doc(result.counterexample)).replace("\n", "\n    "))
+    if result.sample is not None:
+        print(f"  designed sample: {len(result.sample)} points "
+              f"(lower bound {result.design['lower_bound']})")
+    for r in result.reasons:
+        print(f"  - {r}")
+    if certificate is not None:
+        print(f"  certificate written to {args.certificate}; check it with "
+              f"'exactid check {args.certificate}'")
+    return 0
+
+
+def _cmd_design(args: argparse.Namespace) -> int:
+    from .design import design_sample
+    from .formats import write_samples
+
+    net, domain = _network_and_domain(args)
+    result = design_sample(net, domain, seed=args.seed)
+    if args.out:
+        write_samples(args.out, result.samples)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"designed sample: {result.size} points in {result.regions} regions "
+          f"(lower bound ceil(D / N_L) = {result.lower_bound}; {result.designed} designed "
+          f"points before reduction)")
+    print(f"  rank of Gamma: {result.rank_jacobian} (D = {result.dimension}); local "
+          f"verdict on the sample: {result.verdict}")
+    if args.out:
+        print(f"  written to {args.out}")
+    return 0
+
+
 def _graphml(result: Any) -> str:
     """The adjacency graph as GraphML text (attributes as exact strings)."""
     import networkx as nx
@@ -325,7 +413,8 @@ def _graphml(result: Any) -> str:
 
 
 _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "equiv": _cmd_equiv,
-             "check": _cmd_check, "demo": _cmd_demo, "diff": _cmd_diff}
+             "check": _cmd_check, "demo": _cmd_demo, "diff": _cmd_diff,
+             "identify": _cmd_identify, "design-sample": _cmd_design}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -21,7 +21,7 @@ from .numbers import format_rational
 from .polyhedra import maximize
 from .regions import enumerate_regions
 
-__all__ = ["Comparison", "compare"]
+__all__ = ["Comparison", "compare", "difference_network"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +92,27 @@ def compare(net_a: Network, net_b: Network, domain: Domain) -> Comparison:
                     if value > best[k]:
                         best[k], where[k] = value, m.point
     return Comparison(all(v == 0 for v in best), tuple(best), tuple(where), cells)
+
+
+def difference_network(net_a: Network, net_b: Network) -> Network:
+    """P with f_P = f_A - f_B: hidden layers stacked (block-diagonal after the first),
+    output [W_L, -W'_L] and bias b_L - b'_L (docs/certificates.md, kind ``identify``).
+    Its regions are the common refinement of those of A and B. Needs equal depths."""
+    if net_a.depth != net_b.depth or net_a.n_inputs != net_b.n_inputs \
+            or net_a.n_outputs != net_b.n_outputs:
+        raise InputError("difference_network needs two networks of the same depth and "
+                         "input and output sizes")
+    weights, biases = [], []
+    for layer, (wa, wb) in enumerate(zip(net_a.weights, net_b.weights)):
+        last = layer == net_a.depth - 1
+        if layer == 0:
+            w = [list(r) for r in wa] + [list(r) for r in wb]
+        elif last:
+            w = [list(ra) + [-v for v in rb] for ra, rb in zip(wa, wb)]
+        else:
+            w = ([list(r) + [Fraction(0)] * len(wb[0]) for r in wa]
+                 + [[Fraction(0)] * len(wa[0]) + list(r) for r in wb])
+        weights.append(w)
+        ba, bb = net_a.biases[layer], net_b.biases[layer]
+        biases.append([u - v for u, v in zip(ba, bb)] if last else list(ba) + list(bb))
+    return Network.from_lists(weights, biases)

@@ -127,3 +127,34 @@ def _ratio(scaled: Sequence, original: Sequence) -> Fraction:
     """s > 0 with scaled = s * original (the first non-zero entry decides)."""
     k = next(i for i, v in enumerate(original) if v != 0)
     return Fraction(scaled[k]) / Fraction(original[k])
+
+
+def identify_certificate(net: Network, domain, result) -> dict[str, Any]:
+    """Return the certificate of an ``identify`` verdict (docs/certificates.md, kind
+    ``identify``). Raises CertificationError when a part cannot be certified."""
+    from ..compare import difference_network
+    from ..domain import domain_to_doc
+    from ..errors import CertificationError
+    from ..regions import enumerate_regions
+    from ..verdicts.local import local_verdict
+
+    evidence: dict[str, Any] = {}
+    if result.verdict == "identifiable":
+        crossing = next(c for c in result.conditions if c["name"] == "ii")
+        evidence["crossing"] = crossing["witness"]["crossing"]
+    elif result.verdict == "not-identifiable":
+        diff = difference_network(net, result.counterexample)
+        cert = regions_certificate(diff, domain, enumerate_regions(diff, domain))
+        evidence["counterexample"] = network_to_doc(result.counterexample)
+        evidence["difference"] = {"claim": cert["claim"], "evidence": cert["evidence"]}
+    elif result.verdict == "locally-identifiable":
+        local = local_verdict(net, result.sample, float_check=False)
+        if local.verdict != "locally-identifiable":
+            raise CertificationError("the designed sample no longer passes C_S (internal "
+                                     "error)")
+        evidence["sample"] = samples_to_doc(result.sample)
+        evidence["local"] = local.certificate
+    return {"format": CERTIFICATE_FORMAT, "kind": "identify", "network": network_to_doc(net),
+            "domain": domain_to_doc(domain),
+            "claim": {"verdict": result.verdict, "theorem": result.theorem},
+            "evidence": evidence}

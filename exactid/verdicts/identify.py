@@ -1,0 +1,95 @@
+"""Identifiability on a domain: the verdict type, the dispatch, and the exact checks of
+counterexamples (theory/shallow.md 4, 6.5; theory/deep_global.md 4, 7).
+
+A counterexample theta' is only reported after two exact checks: ``compare`` finds
+f_theta' = f_theta on the whole domain (common refinement of the regions), and the ~P test
+(canonical forms, shallow.md 1.1, deep_global.md 1.1) says "not equivalent".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..compare import compare
+from ..domain import Domain
+from ..errors import InputError
+from ..formats import network_to_doc, samples_to_doc
+from ..network import Network
+from ..symmetry import equivalence
+
+__all__ = ["IdentifyResult", "identify", "verified_counterexample"]
+
+SHALLOW = "shallow theorem of theory/shallow.md 2 (derived; reconstruction of SG22's claim)"
+
+
+@dataclass
+class IdentifyResult:
+    """The outcome of ``identify``; field names are those of the ``--json`` output.
+
+    ``conditions`` holds one entry per checked condition: ``name``, ``holds`` (True or
+    False) and ``witness`` (JSON-ready data, or None).
+    """
+
+    verdict: str
+    theorem: str
+    conditions: list[dict]
+    counterexample: Network | None = None
+    sample: list | None = None
+    reasons: list[str] = field(default_factory=list)
+    regions: int | None = None
+    visibility: list[dict] | None = None
+    design: dict | None = None
+    certificate: dict | None = field(default=None, repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "verdict": self.verdict,
+            "theorem": self.theorem,
+            "conditions": self.conditions,
+            "counterexample": None if self.counterexample is None
+            else network_to_doc(self.counterexample),
+            "sample": None if self.sample is None else samples_to_doc(self.sample),
+            "reasons": self.reasons,
+            "regions": self.regions,
+            "visibility": self.visibility,
+            "design": self.design,
+        }
+
+
+def verified_counterexample(net: Network, domain: Domain,
+                            candidates: Iterable[Network]) -> tuple[Network, str] | None:
+    """The first candidate theta' equal to theta on ``domain`` and not ~P theta, with the
+    obstruction that proves non-equivalence; None if no candidate passes both exact checks."""
+    for cand in candidates:
+        verdict = equivalence(net, cand)
+        if verdict.equivalent is not False:
+            continue
+        if compare(net, cand, domain).equal:
+            return cand, verdict.obstruction or "not equivalent"
+    return None
+
+
+def identify(net: Network, domain: Domain, *, seed: int = 0,
+             progress: Callable[[str], None] | None = None) -> IdentifyResult:
+    """Decide identifiability of ``net`` from its function on ``domain``.
+
+    One hidden layer: the shallow theorem (shallow.md 2-4), exact both ways. Two or more:
+    the necessary conditions N1-N5 of deep_global.md 4 with verified counterexamples,
+    visibility (5.1), and local identifiability on a designed sample (6); never a claim of
+    global identifiability (deep_global.md 0, 7).
+    """
+    if net.depth < 2:
+        raise InputError("network has no hidden layer: identifiability of an affine map is "
+                         "out of scope")
+    if domain.dim != net.n_inputs:
+        raise InputError(f"the domain has dimension {domain.dim}, the network expects "
+                         f"{net.n_inputs} inputs")
+    if net.depth == 2:
+        from .shallow import shallow_verdict
+
+        return shallow_verdict(net, domain)
+    from .deep import deep_verdict
+
+    return deep_verdict(net, domain, seed=seed, progress=progress)

@@ -1,0 +1,148 @@
+"""Identifiability on a domain (shallow.md 2-4, deep_global.md 4-7): property tests and
+the command line."""
+
+import itertools
+import json
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exactid import strategies as xst
+from exactid.cli import main
+from exactid.compare import compare
+from exactid.domain import Domain
+from exactid.network import Network
+from exactid.symmetry import canonical_form, equivalence, permute_layer, rescale_neuron
+from exactid.verdicts.identify import identify
+
+F = Fraction
+inner = st.fractions(F(-9, 10), F(9, 10), max_denominator=10)
+weight = xst.rationals(nonzero=True)
+
+
+@st.composite
+def crossing_shallow(draw, max_neurons=4):
+    """One hidden layer on [-1, 1]^d whose hyperplanes all pass through interior points."""
+    d = draw(st.integers(1, 2))
+    n = draw(st.integers(1, max_neurons))
+    rows, biases = [], []
+    for _ in range(n):
+        w = draw(st.lists(xst.rationals(), min_size=d, max_size=d).filter(any))
+        p = draw(st.lists(inner, min_size=d, max_size=d))
+        rows.append(w)
+        biases.append(-sum(wi * pi for wi, pi in zip(w, p)))
+    k = draw(st.integers(1, 2))
+    out = [draw(st.lists(weight, min_size=n, max_size=n)) for _ in range(k)]
+    c = draw(st.lists(xst.rationals(), min_size=k, max_size=k))
+    return Network.from_lists([rows, out], [biases, c]), Domain.box([(-1, 1)] * d)
+
+
+def _collinear(u, v):
+    return all(a * d == b * c for (a, b), (c, d) in itertools.combinations(zip(u, v), 2)) \
+        if len(u) > 1 else True
+
+
+def _brute_zero_sum(net):
+    w = net.weights[0]
+    v = [[row[i] for row in net.weights[1]] for i in range(len(w))]
+    mats = [[vk * wj for vk in v[i] for wj in w[i]] for i in range(len(w))]
+    subsets = (s for r in range(1, len(mats) + 1)
+               for s in itertools.combinations(range(len(mats)), r))
+    return any(all(sum(mats[i][t] for i in s) == 0 for t in range(len(mats[0])))
+               for s in subsets)
+
+
+@settings(max_examples=25, deadline=None)
+@given(crossing_shallow())
+def test_generic_crossing_shallow_networks_are_identifiable(case):
+    # shallow.md 2: (i) and (ii) hold by construction; the verdict must follow (iii), (iv).
+    net, dom = case
+    rows = [tuple(r) + (b,) for r, b in zip(net.weights[0], net.biases[0])]
+    twins = any(_collinear(u, v) for u, v in itertools.combinations(rows, 2))
+    expected = "not-identifiable" if twins or _brute_zero_sum(net) else "identifiable"
+    result = identify(net, dom)
+    assert result.verdict == expected
+    assert result.theorem.startswith("shallow" if expected == "identifiable" else "shallow.md 4")
+    if expected == "identifiable":
+        # invariant under ~P: an equivalent network is identifiable, same canonical form
+        perm = list(reversed(range(net.widths[1])))
+        other = permute_layer(rescale_neuron(net, 0, 0, F(7, 3)), 0, perm)
+        again = identify(other, dom)
+        assert again.verdict == "identifiable"
+        assert canonical_form(other).network == canonical_form(net).network
+
+
+@settings(max_examples=20, deadline=None)
+@given(crossing_shallow(max_neurons=3), st.sampled_from(["dead", "active", "twin",
+                                                          "opposite", "zero-out", "flip"]),
+       st.data())
+def test_planted_failures_give_verified_counterexamples(case, kind, data):
+    # shallow.md 4: each construction gives theta' equal on the domain, not ~P theta.
+    net, dom = case
+    w = [list(r) for r in net.weights[0]]
+    b = list(net.biases[0])
+    v = [list(r) for r in net.weights[1]]
+    j = len(w) - 1
+    if kind == "dead":
+        b[j] = -sum(abs(x) for x in w[j]) - 1
+    elif kind == "active":
+        b[j] = sum(abs(x) for x in w[j]) + 1
+    elif kind in ("twin", "opposite"):
+        mu = data.draw(st.sampled_from([F(2), F(1, 3)])) * (1 if kind == "twin" else -1)
+        w.append([mu * x for x in w[0]])
+        b.append(mu * b[0])
+        for row in v:
+            row.append(data.draw(weight))
+    elif kind == "zero-out":
+        for row in v:
+            row[j] = F(0)
+    else:  # a neuron and its mirror copy with opposite output: (iv) fails
+        w.append([-x for x in w[0]])
+        b.append(-b[0] + 1)
+        for row in v:
+            row.append(row[0])
+        w.append([-x for x in w[0]])
+        b.append(-b[0])
+        for row in v:
+            row.append(-row[0])
+    planted = Network.from_lists([w, v], [b, list(net.biases[1])])
+    result = identify(planted, dom)
+    assert result.verdict == "not-identifiable"
+    theta = result.counterexample
+    assert theta.widths == planted.widths
+    assert compare(planted, theta, dom).equal
+    assert equivalence(planted, theta).equivalent is False
+
+
+def _write(tmp_path, name, doc):
+    path = tmp_path / name
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def test_cli_identify_and_design_sample(tmp_path, capsys):
+    e6 = _write(tmp_path, "e6.json", {"format": "exactid.network/1", "layers": [
+        {"weight": [[1, 0], [1, 0], [1, "-1/2"]], "bias": [0, "-1/2", "-1/2"]},
+        {"weight": [[-2, 2, "1/2"], [1, -1, -2]], "bias": ["1/8", "-1/8"]},
+        {"weight": [["1/2", 1]], "bias": [0]}]})
+    box = _write(tmp_path, "box.json", {"format": "exactid.domain/1", "box": [[-3, 3], [-3, 3]]})
+    cert = tmp_path / "cert.json"
+    assert main(["identify", e6, "--domain", box, "--json", "--certificate", str(cert)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "not-identifiable" and out["sample"] is None
+    assert out["counterexample"]["format"] == "exactid.network/1"
+    assert [c["name"] for c in out["conditions"] if not c["holds"]] == ["N5"]
+    assert "N5" in out["theorem"] and out["reasons"]
+    assert main(["check", str(cert)]) == 0
+    capsys.readouterr()
+    xs = tmp_path / "x.json"
+    assert main(["design-sample", e6, "--domain", box, "--json", "--out", str(xs)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dimension"] == 15 and out["rank_jacobian"] == 15
+    assert out["lower_bound"] == 15 <= out["size"] == len(out["samples"])
+    assert json.loads(xs.read_text()) == out["samples"]
+    flat = _write(tmp_path, "flat.json", {"format": "exactid.domain/1", "box": [[0, 0], [0, 1]]})
+    assert main(["identify", e6, "--domain", flat]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "flat.json" in err[0]
