@@ -48,7 +48,10 @@ def designed_points(regions: RegionSet) -> list[Vec]:
 
 @dataclass
 class DesignResult:
-    """A designed sample and the local verdict on it (fields of ``design-sample --json``)."""
+    """A designed sample and the local verdict on it (fields of ``design-sample --json``).
+
+    ``verdict`` is the local verdict on ``samples``, or "C_S fails" when rank Gamma < D on
+    the designed sample (then ``samples`` is the whole designed sample)."""
 
     samples: list[Vec]
     lower_bound: int
@@ -80,19 +83,26 @@ def design_sample(net: Network, domain: Domain, *, seed: int = 0,
     Points in every region first (3.7); when C_S holds there, the reduction keeps only the
     samples of the certified D x D minor, and the local test is re-run on them.
     """
-    from .verdicts.local import local_verdict
+    from .verdicts.local import degenerate_neurons, jacobian_rank, local_verdict
 
     if regions is None:
         regions = enumerate_regions(net, domain, facets=False)
     full = designed_points(regions)
     bound = -(-net.dimension // net.n_outputs)
+    if degenerate_neurons(net):
+        result = local_verdict(net, full, seed=seed, float_check=False)
+        return DesignResult(full, bound, None, net.dimension, result.verdict, regions.count,
+                            len(full), result)
+    rank = jacobian_rank(net, full, seed=seed)
+    if rank < net.dimension:
+        # C_S fails on X_d, hence on every finite sample in the domain (Lemma 6.1); the
+        # activation rank R_A of this large sample is not needed and not computed.
+        return DesignResult(full, bound, rank, net.dimension, "C_S fails", regions.count,
+                            len(full))
     result = local_verdict(net, full, seed=seed, float_check=False)
-    samples, local = full, result
-    if result.verdict == "locally-identifiable":
-        used = sorted({i for i, _ in result.certificate["evidence"]["rows"]})
-        reduced = [full[i] for i in used]
-        again = local_verdict(net, reduced, seed=seed, float_check=False)
-        if again.verdict == "locally-identifiable":
-            samples, local = reduced, again
+    used = sorted({i for i, _ in result.certificate["evidence"]["rows"]})
+    reduced = [full[i] for i in used]
+    again = local_verdict(net, reduced, seed=seed, float_check=False)
+    samples, local = (reduced, again) if again.verdict == result.verdict else (full, result)
     return DesignResult(samples, bound, local.rank_jacobian, net.dimension, local.verdict,
                         regions.count, len(full), local)

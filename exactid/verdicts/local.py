@@ -92,6 +92,20 @@ class LocalResult:
             "always_active", "frozen_edges", "reasons", "warnings")}
 
 
+def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
+                  seed: int = 0) -> int:
+    """The exact rank of Gamma on ``samples`` (local.md 5-6), proved by a minor and kernel
+    vectors (``linalg.certified_rank``), without the activation rank R_A. Requires theta
+    not in S and no sample on a kink (InputError otherwise)."""
+    xs = as_samples(samples, net.n_inputs)
+    acts = net.activations(xs)
+    if degenerate_neurons(net) or acts.zeros:
+        raise InputError("the rank of Gamma needs theta not in S and no sample on a kink")
+    columns = gamma_columns(net, frozen_edges(net))
+    data = backpropagate(net, xs, acts)
+    return certified_rank(data.matrix(columns), random.Random(seed)).rank
+
+
 def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
     """Hidden neurons that put theta in S (local.md 3.1), with the case."""
     found = []
