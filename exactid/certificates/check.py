@@ -1,5 +1,5 @@
-"""Check an ``exactid.certificate/1`` certificate of kind ``local`` or ``regions``
-(docs/certificates.md).
+"""Check an ``exactid.certificate/1`` certificate of kind ``local``, ``regions`` or
+``identify`` (docs/certificates.md).
 
 This is the small, trusted path of exactid. It does not import the code that found the
 certificate: it re-implements what it needs (reading the network document, the exact
@@ -7,7 +7,9 @@ forward pass, Jacobian rows by backpropagation, the Gram matrix, one path-liftin
 coordinate; the affine forms and rows of an activation region) and recomputes every
 number it can from the embedded network, samples and domain. From the certificate it takes
 only evidence that it verifies exactly: indices, a prime, integer kernel vectors, a
-perturbed network; for regions, witness points, Motzkin vectors and neighbour indices.
+perturbed network; for regions, witness points, Motzkin vectors and neighbour indices;
+for identifiability, crossing points, a counterexample theta' with a region certificate
+of the difference network, or a designed sample with a local certificate.
 
 What it trusts:
 - Python integers and FLINT: exact rationals (``fmpq``), exact matrix products over Z and
@@ -19,14 +21,20 @@ What it trusts:
   the path-lifting invariance (2.5);
 - for region certificates, theory/deep_global.md: the affine forms of a region and the
   neighbour rule (2), Motzkin's transposition theorem (3.1, 3.2) and the completeness
-  argument of docs/certificates.md.
+  argument of docs/certificates.md;
+- for identifiability certificates, the shallow theorem (theory/shallow.md 2) and its
+  canonical neurons (1.1), the canonical form of theory/deep_global.md 1.1 and the
+  designed-sample argument of deep_global.md 6.2.
 
-Restrictions of this checker: primes must be below 2^64 (word-size modular arithmetic)
-and decimal exponents in numbers must have at most four digits.
+Restrictions of this checker: primes must be below 2^64 (word-size modular arithmetic),
+decimal exponents in numbers must have at most four digits, and an ``identifiable`` claim
+may have at most 40 hidden neurons (condition (iv) is checked by exhaustive search: at 40
+neurons it takes seconds and about a gigabyte).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from itertools import pairwise
@@ -673,6 +681,277 @@ def _check_regions(weights: list, biases: list, domain: list[list], claim: dict,
             f"{n_facets} facet witnesses and {n_redundant} Motzkin redundancy proofs"]
 
 
+# ------------------------------------------------------------------ identifiability certificates
+_MAX_SUBSET_NEURONS = 40  # 2 x 2^20 subset sums: the largest exhaustive search we run
+
+
+def _nested(where: str, check: Any, *args: Any) -> Any:
+    """Run a check on an embedded certificate part; prefix its failure with ``where``."""
+    try:
+        return check(*args)
+    except _Invalid as exc:
+        raise _Invalid(f"{where}: {exc}") from None
+
+
+def _inside(domain: list[list], x: list, strict: bool) -> int | None:
+    """Return the first domain row violated by x (a . x < beta, or <= unless ``strict``)."""
+    for k, row in enumerate(domain):
+        slack = sum((a * v for a, v in zip(row[:-1], x, strict=True)), flint.fmpq(0)) - row[-1]
+        if slack > 0 or (strict and slack == 0):
+            return k
+    return None
+
+
+def _normalised(row: list) -> tuple | None:
+    """Return row / ||row||_inf, or None for a zero row."""
+    s = max(abs(v) for v in row)
+    return tuple(v / s for v in row) if s != 0 else None
+
+
+def _widths(weights: list) -> tuple[int, ...]:
+    return (len(weights[0][0]), *(len(w) for w in weights))
+
+
+def _columns(weights: list, biases: list) -> list[tuple]:
+    """Return v_i (column i of W_2) for every neuron of the (first) hidden layer."""
+    return [tuple(row[i] for row in weights[1]) for i in range(len(biases[0]))]
+
+
+def _subset_sums(vectors: list[tuple[int, ...]], dim: int) -> list[tuple[int, tuple]]:
+    """Return (bit mask, sum) for every subset of ``vectors``, the empty subset first."""
+    sums: list[tuple[int, tuple]] = [(0, (0,) * dim)]
+    for b, u in enumerate(vectors):
+        sums += [(mask | 1 << b, tuple(s + t for s, t in zip(total, u, strict=True)))
+                 for mask, total in sums]
+    return sums
+
+
+def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | None:
+    """Return the indices of a non-empty subset of the integer vectors with sum 0, or None.
+
+    Meet in the middle: a subset is a subset A of the first half together with a subset B
+    of the second, and sums to 0 iff sum(A) = -sum(B). The dict of first-half sums keeps a
+    non-empty A when there is one, so the empty A is paired only with a non-empty B.
+    """
+    half = len(vectors) // 2
+    first: dict[tuple, int] = {}
+    for mask, total in _subset_sums(vectors[:half], dim):
+        if total not in first or first[total] == 0:
+            first[total] = mask
+    for mask, total in _subset_sums(vectors[half:], dim):
+        other = first.get(tuple(-v for v in total))
+        if other is not None and (mask or other):
+            found = other | mask << half
+            return [i for i in range(len(vectors)) if found >> i & 1]
+    return None
+
+
+def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dict) -> list[str]:
+    """The shallow theorem (shallow.md 2): conditions (i)-(iv), checked as in shallow.md 6."""
+    _require(len(weights) == 2, "claim.verdict: 'identifiable' is certified for one hidden "
+             f"layer only; the network has {len(weights) - 1}")
+    n, dim = len(biases[0]), len(weights[0][0])
+    vs = _columns(weights, biases)
+    for i, v in enumerate(vs):
+        _require(any(v), f"claim.verdict: 'identifiable', but the output column v_{i} is zero "
+                 "(condition (i) fails)")
+    done = [f"(i) the {n} output columns v_i are non-zero"]
+    seen: set[int] = set()
+    for e, entry in enumerate(_list(ev.get("crossing"), "evidence.crossing")):
+        at = f"evidence.crossing[{e}]"
+        i = _int(_dict(entry, at).get("neuron"), f"{at}.neuron", 0, n)
+        _require(i not in seen, f"{at}.neuron: hidden neuron {i} is listed twice")
+        seen.add(i)
+        for side, sign in (("below", -1), ("above", 1)):
+            x = _point(entry.get(side), f"{at}.{side}", dim)
+            k = _inside(domain, x, strict=True)
+            _require(k is None, f"{at}.{side}: not strictly inside domain row {k}")
+            z = sum((a * v for a, v in zip(weights[0][i], x, strict=True)), biases[0][i])
+            _require(z * sign > 0, f"{at}.{side}: z_{i} = {z} is not "
+                     f"{'negative' if sign < 0 else 'positive'}")
+    missing = sorted(set(range(n)) - seen)
+    if missing:
+        raise _Invalid(f"evidence.crossing: no entry for hidden neuron {missing[0]}")
+    done.append("(ii) every hyperplane H_i meets the interior of the domain: z_i < 0 and "
+                "z_i > 0 at interior points")
+    directions: dict[tuple, int] = {}
+    for i, (row, b) in enumerate(zip(weights[0], biases[0], strict=True)):
+        r = [*row, b]
+        pivot = next(v for v in r if v != 0)  # (ii) excludes zero rows
+        j = directions.setdefault(tuple(v / pivot for v in r), i)
+        _require(j == i, f"claim.verdict: 'identifiable', but hidden neurons {j} and {i} are "
+                 "twins: their rows (w, b) are collinear (condition (iii) fails)")
+    done.append("(iii) no two rows (w_i, b_i) are collinear")
+    _require(n <= _MAX_SUBSET_NEURONS, f"network: {n} hidden neurons are too many neurons for "
+             f"the checker's exhaustive search (at most {_MAX_SUBSET_NEURONS}) of condition (iv)")
+    products = [[a * w for a in v for w in row] for v, row in zip(vs, weights[0], strict=True)]
+    scale = math.lcm(*(int(u.q) for p in products for u in p))
+    subset = _zero_sum_subset([tuple(int(u.p) * (scale // int(u.q)) for u in p)
+                               for p in products], len(products[0]))
+    _require(subset is None, f"claim.verdict: 'identifiable', but v_i w_i^T sums to zero over "
+             f"the hidden neurons S = {subset} (condition (iv) fails)")
+    done.append(f"(iv) no non-empty subset S of the {n} neurons has sum_S v_i w_i^T = 0 "
+                "(exhaustive search)")
+    done.append("theta is identifiable from the domain (shallow theorem, shallow.md 2)")
+    return done
+
+
+def _difference(weights: list, biases: list, other_weights: list, other_biases: list
+                ) -> tuple[list, list]:
+    """Return the difference network P of docs/certificates.md: f_P = f_theta - f_theta'."""
+    zero = flint.fmpq(0)
+    ws = [weights[0] + other_weights[0]]
+    for w, w2 in zip(weights[1:-1], other_weights[1:-1], strict=True):
+        ws.append([row + [zero] * len(w2[0]) for row in w]
+                  + [[zero] * len(w[0]) + row for row in w2])
+    ws.append([row + [-v for v in row2] for row, row2 in zip(weights[-1], other_weights[-1],
+                                                            strict=True)])
+    bs = [b + b2 for b, b2 in zip(biases[:-1], other_biases[:-1], strict=True)]
+    bs.append([v - v2 for v, v2 in zip(biases[-1], other_biases[-1], strict=True)])
+    return ws, bs
+
+
+# Invariants of ~P (shallow.md 1.1, deep_global.md 1.1); None means "not applicable". The
+# widths are one too, but the counterexample must have theta's widths.
+def _zero_entries(weights: list, biases: list) -> tuple | None:
+    return tuple(sum(v == 0 for row in w for v in row) + sum(v == 0 for v in b)
+                 for w, b in zip(weights[:-1], biases[:-1], strict=True))
+
+
+def _output_bias(weights: list, biases: list) -> tuple | None:
+    return tuple(biases[-1])
+
+
+def _first_rows(weights: list, biases: list) -> tuple | None:
+    rows = (_normalised([*row, b]) for row, b in zip(weights[0], biases[0], strict=True))
+    return tuple(sorted(r for r in rows if r is not None))
+
+
+def _canonical_neurons(weights: list, biases: list) -> tuple | None:
+    """Return the sorted kappa_i of shallow.md 1.1 (one hidden layer only)."""
+    if len(weights) != 2:
+        return None
+    kappas = []
+    for row, b, v in zip(weights[0], biases[0], _columns(weights, biases), strict=True):
+        r = [*row, b]
+        s = max(abs(u) for u in r)
+        kappas.append(tuple(u / s for u in r) + tuple(s * u for u in v) if s != 0 else
+                      tuple(r) + (_normalised(list(v)) or v))
+    return tuple(sorted(kappas))
+
+
+def _canonical_form(weights: list, biases: list) -> tuple | None:
+    """Return canon(theta) of deep_global.md 1.1 (two or more hidden layers), or None when a
+    layer has ties or a neuron with zero incoming row and bias."""
+    if len(weights) < 3:
+        return None
+    ws, bs = [[list(row) for row in w] for w in weights], [list(b) for b in biases]
+    for l in range(len(ws) - 1):
+        rows = [_normalised([*row, b]) for row, b in zip(ws[l], bs[l], strict=True)]
+        if None in rows or len(set(rows)) < len(rows):
+            return None
+        scales = [max(abs(v) for v in [*row, b]) for row, b in zip(ws[l], bs[l], strict=True)]
+        order = sorted(range(len(rows)), key=rows.__getitem__)
+        ws[l], bs[l] = [list(rows[j][:-1]) for j in order], [rows[j][-1] for j in order]
+        ws[l + 1] = [[row[j] * scales[j] for j in order] for row in ws[l + 1]]
+    return tuple(tuple(map(tuple, w)) for w in ws) + tuple(map(tuple, bs))
+
+
+_INVARIANTS = (
+    ("the number of zero entries of (W_l, b_l) per hidden layer", _zero_entries),
+    ("the output bias b_L", _output_bias),
+    ("the multiset of normalised first-layer rows", _first_rows),
+    ("the multiset of canonical neurons (shallow.md 1.1)", _canonical_neurons),
+    ("the canonical form (deep_global.md 1.1)", _canonical_form),
+)
+
+
+def _check_not_identifiable(weights: list, biases: list, domain: list[list], ev: dict
+                            ) -> list[str]:
+    """shallow.md 4, deep_global.md 4-5: theta' agrees with theta on the domain (a region
+    certificate of the difference network P) and an invariant of ~P separates them."""
+    other_weights, other_biases = _network(ev.get("counterexample"), "evidence.counterexample")
+    _require(_widths(other_weights) == _widths(weights), "evidence.counterexample: widths "
+             f"{_widths(other_weights)} differ from theta's {_widths(weights)}")
+    ws, bs = _difference(weights, biases, other_weights, other_biases)
+    diff = _dict(ev.get("difference"), "evidence.difference")
+    claim = _dict(diff.get("claim"), "evidence.difference.claim")
+    done = _nested("evidence.difference", _check_regions, ws, bs, domain, claim,
+                   _dict(diff.get("evidence"), "evidence.difference.evidence"))
+    for i, entry in enumerate(claim["regions"]):  # well-formed: _check_regions read them
+        at = f"evidence.difference.claim.regions[{i}].affine"
+        affine = entry["affine"]
+        values = [*(v for row in affine["A"] for v in row), *affine["c"]]
+        _require(all(_number(v, at) == 0 for v in values),
+                 f"{at}: f_theta - f_theta' is not zero on this region")
+    done.append("f_theta = f_theta' on every region of P, hence on the domain")
+    for name, invariant in _INVARIANTS:
+        mine, theirs = invariant(weights, biases), invariant(other_weights, other_biases)
+        if mine is not None and theirs is not None and mine != theirs:
+            return [*done, f"theta' is not ~P theta: {name} differs",
+                    "theta is not identifiable from the domain"]
+    raise _Invalid("evidence.counterexample: theta' is not shown to be non-equivalent to "
+                   "theta (no invariant of ~P differs)")
+
+
+def _check_locally_identifiable(weights: list, biases: list, domain: list[list], ev: dict
+                                ) -> list[str]:
+    """deep_global.md 6.2: C_S on a sample inside the domain (a local C_S certificate)."""
+    _require(len(weights) >= 3, "claim.verdict: 'locally-identifiable' needs at least two "
+             f"hidden layers; the network has {len(weights) - 1}")
+    dim = len(weights[0][0])
+    xs = [_point(x, f"evidence.sample[{i}]", dim)
+          for i, x in enumerate(_list(ev.get("sample"), "evidence.sample"))]
+    for i, x in enumerate(xs):
+        k = _inside(domain, x, strict=False)
+        _require(k is None, f"evidence.sample[{i}]: outside domain row {k}")
+    local = _dict(ev.get("local"), "evidence.local")
+    _require(local.get("kind") == "local", "evidence.local.kind: expected 'local', got "
+             f"{_show(local.get('kind'))}")
+    claim = _dict(local.get("claim"), "evidence.local.claim")
+    _require(claim.get("reason") == "C_S" and claim.get("verdict") == "locally-identifiable",
+             "evidence.local.claim: expected verdict 'locally-identifiable' with reason 'C_S'")
+    _require(_network(local.get("network"), "evidence.local.network") == (weights, biases),
+             "evidence.local.network: differs from the network of the certificate")
+    samples = [_point(x, f"evidence.local.samples[{i}]", dim)
+               for i, x in enumerate(_list(local.get("samples"), "evidence.local.samples"))]
+    _require(samples == xs, "evidence.local.samples: differ from evidence.sample")
+    done = [f"the {len(xs)} sample points lie in the domain"]
+    done += _nested("evidence.local", _check, local)
+    return [*done, "theta is locally identifiable from the domain (deep_global.md 6.2)"]
+
+
+def _check_undecided(weights: list, biases: list, domain: list[list], ev: dict) -> list[str]:
+    """Nothing to prove beyond depth: one hidden layer is always decided (shallow.md 2)."""
+    _require(len(weights) >= 3, "claim.verdict: 'undecided' needs at least two hidden layers "
+             "(the shallow theorem always decides one)")
+    return ["nothing is claimed: no verdict was proved for this deep network"]
+
+
+_IDENTIFY_CHECKS = {
+    "identifiable": _check_identifiable,
+    "not-identifiable": _check_not_identifiable,
+    "locally-identifiable": _check_locally_identifiable,
+    "undecided": _check_undecided,
+}
+
+
+def _check_identify(doc: dict) -> list[str]:
+    """Check a certificate of kind ``identify``: the part common to all verdicts, then the
+    verdict's own check."""
+    weights, biases = _network(doc.get("network"), "network")
+    domain = _domain(doc.get("domain"), len(weights[0][0]))
+    claim = _dict(doc.get("claim"), "claim")
+    verdict = claim.get("verdict")
+    _require(isinstance(verdict, str) and verdict in _IDENTIFY_CHECKS,
+             f"claim.verdict: unknown verdict {_show(verdict)}")
+    _require(isinstance(claim.get("theorem"), str),
+             f"claim.theorem: expected a string, got {_show(claim.get('theorem'))}")
+    return [f"network: widths {_widths(weights)}; domain with {len(domain)} rows",
+            *_IDENTIFY_CHECKS[verdict](weights, biases, domain,
+                                       _dict(doc.get("evidence"), "evidence"))]
+
+
 _CHECKS = {
     "C_S": _check_cs,
     "theorem-8": _check_theorem8,
@@ -689,8 +968,10 @@ def _check(doc: Any) -> list[str]:
     _require(doc.get("format") == CERTIFICATE_FORMAT,
              f"format: expected {CERTIFICATE_FORMAT!r}, got {_show(doc.get('format'))}")
     kind = doc.get("kind")
-    _require(kind in ("local", "regions"),
-             f"kind: expected 'local' or 'regions', got {_show(kind)}")
+    _require(kind in ("local", "regions", "identify"),
+             f"kind: expected 'local', 'regions' or 'identify', got {_show(kind)}")
+    if kind == "identify":
+        return _check_identify(doc)
     if kind == "regions":
         weights, biases = _network(doc.get("network"), "network")
         return _check_regions(weights, biases, _domain(doc.get("domain"), len(weights[0][0])),
@@ -724,7 +1005,7 @@ def _check(doc: Any) -> list[str]:
 
 def check_certificate(doc: object) -> CheckResult:
     """Return whether ``doc`` is a valid ``exactid.certificate/1`` certificate (kind
-    ``local`` or ``regions``).
+    ``local``, ``regions`` or ``identify``).
 
     Parameters
     ----------
@@ -736,10 +1017,12 @@ def check_certificate(doc: object) -> CheckResult:
     CheckResult
         ``valid`` and, on failure, the first check that failed; on success one message per
         verified fact. For a local certificate ``verdict`` and ``reason`` are the claimed
-        ones when they are strings; for a region certificate they are ``"regions"`` and None.
+        ones when they are strings; for a region certificate they are ``"regions"`` and None;
+        for an identifiability certificate they are the claimed ``verdict`` and ``theorem``
+        (the text naming the theorem that backs it) when they are strings.
 
     Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 10 and 12;
-    theory/deep_global.md sections 2 and 3.
+    theory/deep_global.md sections 1.1, 2, 3 and 6.2; theory/shallow.md sections 1.1 and 2.
     """
     verdict = reason = None
     try:
@@ -747,8 +1030,9 @@ def check_certificate(doc: object) -> CheckResult:
         if isinstance(doc, dict) and doc.get("kind") == "regions":
             verdict = "regions"
         elif isinstance(claim, dict):
+            key = "theorem" if doc.get("kind") == "identify" else "reason"
             verdict, reason = (v if isinstance(v, str) else None
-                               for v in (claim.get("verdict"), claim.get("reason")))
+                               for v in (claim.get("verdict"), claim.get(key)))
         messages = _check(doc)
     except _Invalid as exc:
         return CheckResult(False, verdict, reason, (str(exc),))
