@@ -334,12 +334,26 @@ def _network_and_domain(args: argparse.Namespace) -> tuple[Any, Any]:
 
 
 def _cmd_identify(args: argparse.Namespace) -> int:
-    from .verdicts.identify import identify
+    from .domain import read_domain
+    from .errors import DomainError
+    from .formats import read_network
+    from .verdicts.identify import identify, not_applicable
 
-    net, domain = _network_and_domain(args)
-    result = identify(net, domain, seed=args.seed)
+    net = read_network(args.network)
+    try:
+        domain = read_domain(args.domain)
+    except DomainError as exc:
+        result = not_applicable(str(exc))
+    else:
+        if domain.dim != net.n_inputs:
+            raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
+                        f"expects {net.n_inputs} inputs")
+        result = identify(net, domain, seed=args.seed)
     certificate = None
-    if args.certificate:
+    if args.certificate and result.verdict == "not-applicable":
+        print(f"exactid: no certificate written: the verdict is not-applicable "
+              f"({result.reasons[0]})", file=sys.stderr)
+    elif args.certificate:
         from .certificates.schema import identify_certificate
 
         certificate = identify_certificate(net, domain, result)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .errors import InputError
+from .errors import DomainError, InputError
 from .numbers import parse_rational
 from .polyhedra import strictly_feasible
 
@@ -42,7 +42,7 @@ class Domain:
             lo = parse_rational(lo, f"{where}: box[{i}][0]")
             hi = parse_rational(hi, f"{where}: box[{i}][1]")
             if not lo < hi:
-                raise InputError(f"{where}: box[{i}] is empty or flat ({lo} >= {hi})")
+                raise DomainError(f"{where}: box[{i}] is empty or flat ({lo} >= {hi})")
             rows.append(tuple(Fraction(int(k == i)) for k in range(d)))
             rhs.append(hi)
             rows.append(tuple(Fraction(-int(k == i)) for k in range(d)))
@@ -55,7 +55,7 @@ def _validate(dom: Domain, where: str) -> Domain:
     from sympy.solvers.simplex import UnboundedLPError, lpmax
 
     if not strictly_feasible(dom.a, dom.b).feasible:
-        raise InputError(f"{where}: the domain is empty or not full-dimensional "
+        raise DomainError(f"{where}: the domain is empty or not full-dimensional "
                          "(A x < b has no solution)")
     xs = sympy.symbols(f"x0:{dom.dim}")
     cons = [sum(sympy.Rational(v.numerator, v.denominator) * x for v, x in zip(row, xs))
@@ -65,7 +65,7 @@ def _validate(dom: Domain, where: str) -> Domain:
             try:
                 lpmax(sign * x, cons)
             except UnboundedLPError:
-                raise InputError(f"{where}: the domain is unbounded in coordinate {i}") from None
+                raise DomainError(f"{where}: the domain is unbounded in coordinate {i}") from None
     return dom
 
 
@@ -90,6 +90,8 @@ def domain_from_doc(doc: Any, where: str = "domain") -> Domain:
         rows = tuple(tuple(parse_rational(v, f"{where}: A[{i}][{j}]") for j, v in enumerate(r))
                      for i, r in enumerate(a))
         rhs = tuple(parse_rational(v, f"{where}: b[{i}]") for i, v in enumerate(b))
+    except InputError:
+        raise
     except ValueError as exc:
         raise InputError(str(exc)) from None
     return _validate(Domain(rows, rhs), where)

@@ -16,3 +16,8 @@ class InputError(ExactidError, ValueError):
 
 class CertificationError(ExactidError, RuntimeError):
     """A rank or verdict could not be proved exactly (never silently guessed)."""
+
+
+class DomainError(InputError):
+    """A well-formed domain that is empty, not full-dimensional or unbounded: the
+    theorems on domains do not apply (shallow.md 6.1: NOT_APPLICABLE)."""

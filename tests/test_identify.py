@@ -142,7 +142,19 @@ def test_cli_identify_and_design_sample(tmp_path, capsys):
     assert out["dimension"] == 15 and out["rank_jacobian"] == 15
     assert out["lower_bound"] == 15 <= out["size"] == len(out["samples"])
     assert json.loads(xs.read_text()) == out["samples"]
+    # shallow.md 6.1: an invalid domain is "not-applicable" (exit 0), a malformed one exit 2
     flat = _write(tmp_path, "flat.json", {"format": "exactid.domain/1", "box": [[0, 0], [0, 1]]})
-    assert main(["identify", e6, "--domain", flat]) == 2
+    assert main(["identify", e6, "--domain", flat, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verdict"] == "not-applicable" and "flat.json" in out["reasons"][0]
+    assert out["counterexample"] is None and out["sample"] is None
+    slab = _write(tmp_path, "slab.json", {"format": "exactid.domain/1",
+                                          "A": [[1, 0], [-1, 0]], "b": [1, 1]})
+    assert main(["identify", e6, "--domain", slab, "--json"]) == 0
+    assert "unbounded" in json.loads(capsys.readouterr().out)["reasons"][0]
+    bad = _write(tmp_path, "bad.json", {"format": "exactid.domain/1", "box": [[0, "1/0"]]})
+    assert main(["identify", e6, "--domain", bad]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "flat.json" in err[0]
+    assert len(err) == 1 and "bad.json" in err[0]
+    assert main(["identify", e6, "--domain", box[:-5] + "missing.json"]) == 2
+    capsys.readouterr()

@@ -77,6 +77,9 @@ def test_regions_are_correct(net, data):
         except InputError:
             continue
         assert p in patterns
+        a, c = rs.regions[patterns.index(p)].affine  # the region's map at a point inside
+        assert tuple(sum(ai * xi for ai, xi in zip(row, x)) + ci
+                     for row, ci in zip(a, c)) == net(x)
     assert rs.count == 0 or rs.graph.number_of_nodes() == rs.count
 
 

@@ -136,18 +136,20 @@ def _invisible_shift(net: Network, l: int, j: int, top: Fraction) -> list[Networ
 
 
 def visibility(net: Network, regions: RegionSet) -> list[dict]:
-    """Per hidden neuron: the facets where it alone switches, and how many of them show a
-    kink of f (the output affine maps of the two regions differ; deep_global.md 2, 5.1)."""
-    stats = {v: [0, 0] for v in net.hidden_neurons()}
-    for e in regions.edges:
+    """Per hidden neuron: the facets where it alone switches, how many of them show a kink
+    of f (the output affine maps of the two regions differ; deep_global.md 2, 5.1), and the
+    indices (into ``regions.edges``) of the pieces where its kink is invisible."""
+    stats: dict[tuple, list] = {v: [0, []] for v in net.hidden_neurons()}
+    for index, e in enumerate(regions.edges):
         if len(e["neurons"]) != 1:
             continue
         v = tuple(e["neurons"][0])
         stats[v][0] += 1
-        if regions.regions[e["a"]].affine != regions.regions[e["b"]].affine:
-            stats[v][1] += 1
-    return [{"neuron": [l, j], "facets": n, "visible_facets": k, "visible": k > 0}
-            for (l, j), (n, k) in stats.items()]
+        if regions.regions[e["a"]].affine == regions.regions[e["b"]].affine:
+            stats[v][1].append(index)
+    return [{"neuron": [l, j], "facets": n, "visible_facets": n - len(hidden),
+             "invisible_edges": hidden, "visible": n > len(hidden)}
+            for (l, j), (n, hidden) in stats.items()]
 
 
 def _rank_and_kernel(rows: list[list[Fraction]]) -> tuple[int, list[Fraction] | None]:

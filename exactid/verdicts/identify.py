@@ -19,7 +19,7 @@ from ..formats import network_to_doc, samples_to_doc
 from ..network import Network
 from ..symmetry import equivalence
 
-__all__ = ["IdentifyResult", "identify", "verified_counterexample"]
+__all__ = ["IdentifyResult", "identify", "not_applicable", "verified_counterexample"]
 
 SHALLOW = "shallow theorem of theory/shallow.md 2 (derived; reconstruction of SG22's claim)"
 
@@ -71,6 +71,13 @@ def verified_counterexample(net: Network, domain: Domain,
     return None
 
 
+def not_applicable(reason: str) -> IdentifyResult:
+    """The verdict for hypotheses that are not met: an invalid domain (shallow.md 6.1) or
+    a network without a hidden layer (deep_global.md 7)."""
+    return IdentifyResult("not-applicable", "none: the hypotheses are not met (shallow.md "
+                          "6.1, deep_global.md 7)", [], reasons=[reason])
+
+
 def identify(net: Network, domain: Domain, *, seed: int = 0,
              progress: Callable[[str], None] | None = None) -> IdentifyResult:
     """Decide identifiability of ``net`` from its function on ``domain``.
@@ -81,8 +88,8 @@ def identify(net: Network, domain: Domain, *, seed: int = 0,
     global identifiability (deep_global.md 0, 7).
     """
     if net.depth < 2:
-        raise InputError("network has no hidden layer: identifiability of an affine map is "
-                         "out of scope")
+        return not_applicable("the network has no hidden layer: the theorems of shallow.md "
+                              "and deep_global.md need at least one")
     if domain.dim != net.n_inputs:
         raise InputError(f"the domain has dimension {domain.dim}, the network expects "
                          f"{net.n_inputs} inputs")
