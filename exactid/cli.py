@@ -373,10 +373,11 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         if not v["visible"]:
             print(f"  invisible kink: neuron {v['neuron']} ({v['facets']} facets, none visible)")
     if result.counterexample is not None:
-        from .formats import dump_json, network_to_doc
+        from .formats import network_to_doc
 
         print("  counterexample theta' (same function on the domain, not equivalent):")
-        print("    " + dump_json(network_to_doc(result.counterexample)).replace("\n", "\n    "))
+        for layer in network_to_doc(result.counterexample)["layers"]:
+            print(f"    {json.dumps(layer)}")
     if result.sample is not None:
         print(f"  designed sample: {len(result.sample)} points "
               f"(lower bound {result.design['lower_bound']})")
