@@ -52,8 +52,8 @@ class Maximum:
 
 def integer_point(x: Sequence[Fraction | int]) -> tuple[list[int], int]:
     """(nums, den) with x = nums / den, den > 0."""
-    den = math.lcm(*(Fraction(v).denominator for v in x)) if x else 1
-    return [int(Fraction(v) * den) for v in x], den
+    den = math.lcm(*(v.denominator for v in x)) if x else 1
+    return [v.numerator * (den // v.denominator) for v in x], den
 
 
 def _dot(a: Row, nums: Sequence[int]) -> Fraction | int:
