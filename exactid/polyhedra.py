@@ -71,11 +71,13 @@ def verify_witness(a: Sequence[Row], beta: Row, x: Row,
 def verify_motzkin(a: Sequence[Row], beta: Row, y: Row, e: Sequence[Row] = (),
                    g: Row = (), mu: Row = ()) -> bool:
     """True iff (y, mu) proves that {a x < beta, e x = g} is empty (deep_global.md 3.2)."""
-    if len(y) != len(a) or len(mu) != len(e) or any(v < 0 for v in y):
+    if len(y) != len(a) or len(mu) != len(e):
         return False
     dim = len(a[0]) if a else (len(e[0]) if e else 0)
     coef, den = integer_point(list(y) + list(mu))
     ys, ms = coef[:len(y)], coef[len(y):]
+    if any(v < 0 for v in ys):
+        return False
     for i in range(dim):
         if sum(yk * ak[i] for yk, ak in zip(ys, a) if yk) + \
                 sum(mr * er[i] for mr, er in zip(ms, e) if mr) != 0:

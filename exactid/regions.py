@@ -210,8 +210,9 @@ def _mirror(form: tuple[int, ...], value: int,
     (given den * value there): candidates for a witness on the other side."""
     nums, den = point
     norm = sum(v * v for v in form)
-    exact = [Fraction(n * norm - 2 * value * v, den * norm) for n, v in zip(nums, form)]
-    return [integer_point([v.limit_denominator(d) for v in exact]) for d in (64, 4096)]
+    step = 2 * value / (den * norm)  # float hints only: the candidates are checked exactly
+    mirror = [n / den - step * v for n, v in zip(nums, form)]
+    return [([round(x * grid) for x in mirror], grid) for grid in (64, 4096)]
 
 
 def _strict(rows: list[IntRow], point: tuple[list[int], int]) -> bool:
