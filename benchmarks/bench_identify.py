@@ -70,15 +70,16 @@ def main() -> None:
             res, t = timed(identify, net, Domain.box([(-1, 1)] * d))
             print(f"{d:>2} {n:>3} {res.verdict:>18} {t:8.3f}")
     print("\n== deep identify (regions, N1-N5, visibility, designed sample)")
-    print(f"{'widths':>12} {'regions':>8} {'verdict':>20} {'sample':>7} {'seconds':>8}")
-    for d in (2, 3):
-        for w in ((4, 6) if args.quick else (4, 6, 8, 12)):
-            net = deep(rng, [d, w, w, 1])
-            res, t = timed(identify, net, Domain.box([(-1, 1)] * d))
-            size = len(res.sample) if res.sample else "-"
-            print(f"{'-'.join(map(str, net.widths)):>12} {res.regions or '-':>8} "
-                  f"{res.verdict:>20} {size:>7} {t:8.3f}")
-
+    print(f"{'widths':>12} {'box':>9} {'regions':>8} {'verdict':>20} {'sample':>7} "
+          f"{'seconds':>8}")
+    for radius in (1, 10):
+        for d in (2, 3):
+            for w in ((4, 6) if args.quick else (4, 6, 8, 12)):
+                net = deep(rng, [d, w, w, 1])
+                res, t = timed(identify, net, Domain.box([(-radius, radius)] * d))
+                size = len(res.sample) if res.sample else "-"
+                print(f"{'-'.join(map(str, net.widths)):>12} {f'[-{radius},{radius}]^{d}':>9} "
+                      f"{res.regions or '-':>8} {res.verdict:>20} {size:>7} {t:8.3f}")
 
 if __name__ == "__main__":
     main()
