@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import math
+import os
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -139,8 +141,18 @@ def _solver():
     """One HiGHS instance, reused: each call passes a whole new model."""
     import highspy
 
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    # Recent highspy releases print a banner on the C-level stdout when an instance is
+    # constructed, before any option can be set; it would corrupt `--json` output.
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
     return h
 
 

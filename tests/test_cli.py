@@ -207,6 +207,26 @@ def test_demo_as_a_subprocess():
     assert "VALID" in proc.stdout and "INVALID" not in proc.stdout
 
 
+@pytest.mark.parametrize("argv, field, value", [
+    (["regions", "network.json", "--domain", "domain.json", "--json"], "count", 7),
+    (["diff", "network.json", "counterexample.json", "--domain", "domain.json", "--json"],
+     "equal", True),
+    (["identify", "network.json", "--domain", "domain.json", "--json"], "verdict",
+     "not-identifiable"),
+    (["design-sample", "network.json", "--domain", "domain.json", "--json"], "dimension",
+     10),
+])
+def test_json_stdout_of_a_fresh_process_is_one_object(argv, field, value):
+    # A fresh process: the LP solver is constructed there, and nothing it prints may
+    # reach stdout (highspy >= 1.16 prints a banner on construction).
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "exactid", *argv],
+                          cwd=ROOT / "examples" / "identify" / "triangle", env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[field] == value
+
+
 def test_demo_in_process(capsys):
     code, out, _ = run(capsys, "demo")
     assert code == 0 and "VERDICT: locally-identifiable" in out
