@@ -16,8 +16,6 @@ from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
-import networkx as nx
-
 from .domain import Domain
 from .errors import InputError
 from .network import Network
@@ -278,16 +276,21 @@ def _draw_regions(ax, regions: list[Region], polygons: list[list[Point]]) -> Non
 
 
 def _region_colours(regions: Sequence[Region], palette: list) -> list:
-    """One palette colour per region: all different when there are few regions, else a
-    greedy colouring of the adjacency recorded in the facets, so neighbours differ."""
+    """One palette colour per region: all different when there are few regions, else
+    neighbours (adjacency recorded in the facets) differ. Region i takes the first colour
+    from position i of the palette on that no neighbour has, so that all colours are used
+    (a greedy colouring would give two: the graph is often bipartite)."""
     if len(regions) <= len(palette):
         return palette[:len(regions)]
-    graph = nx.Graph()
-    graph.add_nodes_from(range(len(regions)))
-    graph.add_edges_from((i, f["neighbour"]) for i, r in enumerate(regions)
-                         for f in r.facets if f["neighbour"] is not None)
-    colouring = nx.greedy_color(graph, strategy="largest_first")
-    return [palette[colouring[i] % len(palette)] for i in range(len(regions))]
+    neighbours = [{f["neighbour"] for f in r.facets if f["neighbour"] is not None}
+                  for r in regions]
+    chosen: list[int] = []
+    for i, near in enumerate(neighbours):
+        taken = {chosen[j] for j in near if j < i}
+        free = (c % len(palette) for c in range(i, i + len(palette))
+                if c % len(palette) not in taken)
+        chosen.append(next(free, i % len(palette)))
+    return [palette[c] for c in chosen]
 
 
 def _draw_values(fig, ax, regions: list[Region], polygons: list[list[Point]]) -> None:

@@ -160,3 +160,17 @@ def test_plot_regions_reports_unwritable_paths(tmp_path):
     with pytest.raises(InputError, match="taken"):
         plot_regions(NET_53, rs, BOX_10, tmp_path / "taken")
     assert [p.name for p in tmp_path.iterdir()] == ["taken"]  # no temporary file left
+
+
+def test_region_colours_differ_across_every_facet_and_use_the_palette():
+    from exactid.plot import _region_colours
+
+    net = Network.from_lists([[[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, 3]]],
+                             [[0, 0, "-1/2", "1/3", "1/5", "-1/7"]])
+    rs = enumerate_regions(net, Domain.box([(-2, 2), (-2, 2)]))
+    palette = list(range(5))
+    assert len(rs.regions) > len(palette)
+    colours = _region_colours(rs.regions, palette)
+    assert all(colours[i] != colours[f["neighbour"]] for i, r in enumerate(rs.regions)
+               for f in r.facets if f["neighbour"] is not None)
+    assert set(colours) == set(palette)  # not the two colours of a bipartite graph
