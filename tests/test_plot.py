@@ -165,8 +165,9 @@ def test_plot_regions_reports_unwritable_paths(tmp_path):
 def test_region_colours_differ_across_every_facet_and_use_the_palette():
     from exactid.plot import _region_colours
 
-    net = Network.from_lists([[[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, 3]]],
-                             [[0, 0, "-1/2", "1/3", "1/5", "-1/7"]])
+    net = Network.from_lists([[[1, 0], [0, 1], [1, 1], [1, -1], [2, 1], [1, 3]],
+                              [[1, 2, 3, 4, 5, 6]]],
+                             [[0, 0, "-1/2", "1/3", "1/5", "-1/7"], [0]])
     rs = enumerate_regions(net, Domain.box([(-2, 2), (-2, 2)]))
     palette = list(range(5))
     assert len(rs.regions) > len(palette)
