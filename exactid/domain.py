@@ -75,6 +75,8 @@ def domain_from_doc(doc: Any, where: str = "domain") -> Domain:
         tag = doc.get("format") if isinstance(doc, dict) else None
         raise InputError(f"{where}: unknown format tag {tag!r}, expected {DOMAIN_FORMAT!r}")
     try:
+        if "box" in doc and ("A" in doc or "b" in doc):
+            raise InputError(f"{where}: give either 'box' or 'A' and 'b', not both")
         if "box" in doc:
             box = doc["box"]
             if not isinstance(box, list) or not box or not all(
@@ -90,6 +92,14 @@ def domain_from_doc(doc: Any, where: str = "domain") -> Domain:
         rows = tuple(tuple(parse_rational(v, f"{where}: A[{i}][{j}]") for j, v in enumerate(r))
                      for i, r in enumerate(a))
         rhs = tuple(parse_rational(v, f"{where}: b[{i}]") for i, v in enumerate(b))
+        for i, (r, bi) in enumerate(zip(rows, rhs)):
+            if not any(r) and bi < 0:
+                raise DomainError(f"{where}: the domain is empty (row {i} reads 0 <= {bi})")
+        # rows 0 . x <= b with b >= 0 hold everywhere: they are dropped
+        kept = [(r, bi) for r, bi in zip(rows, rhs) if any(r)]
+        if not kept:
+            raise DomainError(f"{where}: the domain is unbounded (every row of A is zero)")
+        rows, rhs = tuple(r for r, _ in kept), tuple(bi for _, bi in kept)
     except InputError:
         raise
     except ValueError as exc:

@@ -30,7 +30,7 @@ _RATIONAL_TEXT = re.compile(
         \d+\s*/\s*\d+                              # p/q
       | (\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?        # integer, decimal, scientific
     )\s*""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,  # no non-ASCII digits
 )
 
 

@@ -23,6 +23,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from .errors import CertificationError
+
 __all__ = ["Feasibility", "Maximum", "facet_test", "integer_point", "maximize", "strictly_feasible",
            "verify_maximum", "verify_motzkin", "verify_witness"]
 
@@ -258,8 +260,9 @@ def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
     cons = sign_x + sign_t + [t <= 1]
     cons += [sum(_rat(v) * xi for v, xi in zip(row, xs)) + t <= _rat(b)
              for row, b in zip(a, beta)]
-    cons += [sympy.Eq(sum(_rat(v) * xi for v, xi in zip(row, xs)), _rat(gr))
-             for row, gr in zip(e, g)]
+    for row, gr in zip(e, g):  # as two inequalities: SymPy's Eq is not always honoured
+        lhs = sum(_rat(v) * xi for v, xi in zip(row, xs))
+        cons += [lhs <= _rat(gr), lhs >= _rat(gr)]
     try:
         best, point = lpmax(t, cons)
     except sympy.solvers.simplex.InfeasibleLPError:
@@ -272,10 +275,11 @@ def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
     ms, sign_m = _free("m", len(e))
     dual = [yk >= 0 for yk in ys] + sign_m
     if ys:
-        dual.append(sympy.Eq(sum(ys), 1))
+        dual += [sum(ys) <= 1, sum(ys) >= 1]
     for i in range(dim):
-        dual.append(sympy.Eq(sum(yk * _rat(row[i]) for yk, row in zip(ys, a))
-                             + sum(mr * _rat(row[i]) for mr, row in zip(ms, e)), 0))
+        lhs = (sum(yk * _rat(row[i]) for yk, row in zip(ys, a))
+               + sum(mr * _rat(row[i]) for mr, row in zip(ms, e)))
+        dual += [lhs <= 0, lhs >= 0]
     objective = (sum(yk * _rat(b) for yk, b in zip(ys, beta))
                  + sum(mr * _rat(gr) for mr, gr in zip(ms, g)))
     try:
@@ -287,7 +291,8 @@ def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
         mu = tuple(_value(sympy.sympify(mr).subs(point)) for mr in ms)
         if verify_motzkin(a, beta, y, e, g, mu):
             return Feasibility(False, motzkin=(y, mu))
-    raise RuntimeError("exact LP produced neither a witness nor a certificate")
+    raise CertificationError("the exact LP fallback produced neither a witness nor a "
+                             "certificate (numbers beyond what it handles)")
 
 
 def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),

@@ -210,9 +210,12 @@ def _mirror(form: tuple[int, ...], value: int,
     (given den * value there): candidates for a witness on the other side."""
     nums, den = point
     norm = sum(v * v for v in form)
-    step = 2 * value / (den * norm)  # float hints only: the candidates are checked exactly
-    mirror = [n / den - step * v for n, v in zip(nums, form)]
-    return [([round(x * grid) for x in mirror], grid) for grid in (64, 4096)]
+    try:  # float hints only: the candidates are checked exactly
+        step = 2 * value / (den * norm)
+        mirror = [n / den - step * v for n, v in zip(nums, form)]
+        return [([round(x * grid) for x in mirror], grid) for grid in (64, 4096)]
+    except (OverflowError, ValueError):  # beyond float range: no hint, the LP decides
+        return []
 
 
 def _strict(rows: list[IntRow], point: tuple[list[int], int]) -> bool:

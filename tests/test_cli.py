@@ -326,6 +326,14 @@ def test_unwritable_certificate_path_exits_2(capsys, tmp_path, files):
     assert not target.exists()
 
 
+def test_certificate_path_that_is_a_directory_exits_2(capsys, tmp_path, files):
+    code, _, err = run(capsys, "local", files["net"], "--samples", files["x"],
+                       "--certificate", tmp_path)
+    assert code == 2
+    assert_one_line_error(err, str(tmp_path))
+    assert "directory" in err
+
+
 @pytest.mark.parametrize("argv", [
     ["frobnicate"],
     [],

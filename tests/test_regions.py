@@ -96,10 +96,21 @@ def test_one_dimensional_count_matches_brute_force():
     ({"format": "exactid.domain/1", "A": [[1], [-1]], "b": [0, 0]}, "not full-dimensional"),
     ({"format": "exactid.domain/2", "box": [[0, 1]]}, "format tag"),
     ({"format": "exactid.domain/1", "A": [[1], [1, 2]], "b": [0, 0]}, "rectangular"),
+    ({"format": "exactid.domain/1", "A": [[1], [-1], [0]], "b": [1, 1, -1]}, "empty"),
+    ({"format": "exactid.domain/1", "A": [[0, 0]], "b": [1]}, "unbounded"),
+    ({"format": "exactid.domain/1", "box": [[0, 1]], "A": [[1]], "b": [1]}, "not both"),
+    ({"format": "exactid.domain/1", "box": [["\u0661", 2]]}, "not a rational"),
 ])
 def test_bad_domains_are_rejected(doc, message):
     with pytest.raises(InputError, match=message):
         domain_from_doc(doc)
+
+
+def test_zero_rows_that_always_hold_are_dropped():
+    dom = domain_from_doc({"format": "exactid.domain/1",
+                           "A": [[1, 0], [-1, 0], [0, 1], [0, -1], [0, 0]],
+                           "b": [1, 1, 1, 1, 0]})
+    assert dom == Domain.box([(-1, 1), (-1, 1)])
 
 
 def test_cli_regions_json_and_errors(tmp_path, capsys):

@@ -137,6 +137,8 @@ def dump_json(obj: Any) -> str:
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
     """Write a file all at once: a failure leaves no half-written file behind."""
     target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{path}: cannot write file (it is a directory)")
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
