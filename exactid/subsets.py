@@ -62,7 +62,8 @@ class ZeroSumSearch:
     ``subset`` holds the sorted indices of a non-empty subset that sums to zero exactly, or
     None when there is none. ``method`` names the step that decided: ``"no-vectors"``,
     ``"zero-vector"``, ``"trivial-kernel"`` (q = 0), ``"free-coordinates"`` (2^q
-    assignments) or ``"meet-in-the-middle"``. ``kernel_dimension`` is q = dim ker M,
+    assignments), ``"meet-in-the-middle"`` or ``"opposite-pair"`` (beyond the search
+    limit, two vectors that cancel). ``kernel_dimension`` is q = dim ker M,
     ``support`` the indices where some kernel vector is non-zero, and ``sums`` the number
     of subset sums enumerated (2^q, or 2^|A| + 2^|B|).
     """
@@ -167,6 +168,13 @@ def search_zero_sum_subset(vectors: Sequence[Sequence[Fraction | int]]) -> ZeroS
     else:
         bits, method = (len(support) + 1) // 2, "meet-in-the-middle"
     if bits > MAX_SEARCH_BITS:
+        # beyond the limit, a subset of two opposite vectors is still found cheaply
+        seen = {cols[i]: i for i in support}
+        pair = next((i for i in support if tuple(-x for x in cols[i]) in seen), None)
+        if pair is not None:
+            twin = seen[tuple(-x for x in cols[pair])]
+            return _verified(exact, ZeroSumSearch(tuple(sorted((pair, twin))),
+                                                  "opposite-pair", q, support, 0))
         raise CertificationError(
             f"zero-sum subset search (shallow.md 6.4) over {n} vectors of length {m}: the "
             f"kernel has dimension {q} and support {len(support)}, so the exact search "

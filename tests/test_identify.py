@@ -158,3 +158,15 @@ def test_cli_identify_and_design_sample(tmp_path, capsys):
     assert len(err) == 1 and "bad.json" in err[0]
     assert main(["identify", e6, "--domain", box[:-5] + "missing.json"]) == 2
     capsys.readouterr()
+
+
+def test_an_earlier_failure_decides_when_condition_iv_is_beyond_the_search_limit():
+    # 50 neurons on [0, 1] with v_i w_i = i + 1: the (iv) search would need 2^25 sums.
+    n = 50
+    biases = [-5] + [Fraction(-k, n + 1) for k in range(2, n + 1)]  # neuron 0 is dead
+    net = Network.from_lists([[[1]] * n, [list(range(1, n + 1))]], [biases, [0]])
+    result = identify(net, Domain.box([(0, 1)]))
+    holds = {c["name"]: c["holds"] for c in result.conditions}
+    assert result.verdict == "not-identifiable"
+    assert holds == {"i": True, "ii": False, "iii": True, "iv": None}
+    assert compare(net, result.counterexample, Domain.box([(0, 1)])).equal

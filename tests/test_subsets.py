@@ -210,6 +210,13 @@ def test_too_large_a_search_is_refused():
         zero_sum_subset(vectors)
 
 
+def test_beyond_the_limit_two_opposite_vectors_are_still_found():
+    vectors = [[i + 1] for i in range(2 * MAX_SEARCH_BITS + 2)]
+    vectors[7] = [-10]  # cancels vectors[9] = [10]
+    result = search_zero_sum_subset(vectors)
+    assert result.subset == (7, 9) and result.method == "opposite-pair"
+
+
 # --------------------------------------------------------------- brute force
 small = st.one_of(st.integers(-3, 3), st.fractions(-2, 2, max_denominator=3))
 wide = st.one_of(st.integers(-20, 20), st.fractions(-5, 5, max_denominator=7))

@@ -82,9 +82,18 @@ def shallow_verdict(net: Network, domain: Domain) -> IdentifyResult:
     if twins and not failures:
         failures.append(("iii", twins[0], None))
 
-    subset = zero_sum_subset([[vk * wj for vk in v[i] for wj in w[i]] for i in range(n)])
-    conditions.append({"name": "iv", "holds": subset is None,
-                       "witness": {"subset": None if subset is None else list(subset)}})
+    try:
+        subset = zero_sum_subset([[vk * wj for vk in v[i] for wj in w[i]] for i in range(n)])
+    except CertificationError as exc:
+        if not failures:
+            raise
+        # an earlier condition already decides; (iv) is left undecided
+        conditions.append({"name": "iv", "holds": None, "witness": {"subset": None},
+                           "reason": str(exc)})
+        subset = None
+    else:
+        conditions.append({"name": "iv", "holds": subset is None,
+                           "witness": {"subset": None if subset is None else list(subset)}})
     if subset is not None and not failures:
         failures.append(("iv", subset, None))
 
