@@ -89,7 +89,9 @@ def design_sample(net: Network, domain: Domain, *, seed: int = 0,
         regions = enumerate_regions(net, domain, facets=False)
     full = designed_points(regions)
     bound = -(-net.dimension // net.n_outputs)
-    if degenerate_neurons(net):
+    if degenerate_neurons(net) or net.activations(full).zeros:
+        # theta in S, or a neuron identically zero on a region: the local test does not
+        # apply (local.md 3.1), and local_verdict says why
         result = local_verdict(net, full, seed=seed, float_check=False)
         return DesignResult(full, bound, None, net.dimension, result.verdict, regions.count,
                             len(full), result)

@@ -170,3 +170,23 @@ def test_an_earlier_failure_decides_when_condition_iv_is_beyond_the_search_limit
     assert result.verdict == "not-identifiable"
     assert holds == {"i": True, "ii": False, "iii": True, "iv": None}
     assert compare(net, result.counterexample, Domain.box([(0, 1)])).equal
+
+
+def test_a_neuron_zero_on_a_region_and_positive_elsewhere_fails_n2b():
+    # relu(relu(x)) on [-1, 1]: the second neuron is 0 for x < 0 and x for x > 0, so
+    # z >= 0 on the domain (N2b, deep_global.md 4), though its pattern bit is 0 on x < 0.
+    net = Network.from_lists([[[1]], [[1]], [[1]]], [[0], [0], [0]])
+    box = Domain.box([(-1, 1)])
+    result = identify(net, box)
+    assert result.verdict == "not-identifiable" and "N2b" in result.theorem
+    assert compare(net, result.counterexample, box).equal
+    assert equivalence(net, result.counterexample).equivalent is False
+
+
+def test_a_designed_sample_on_an_identically_zero_neuron_gives_undecided():
+    # the second-layer neuron relu(x0) - relu(x1) is identically zero where x0, x1 < 0
+    net = Network.from_lists([[[1, 0], [0, 1]], [[1, -1], [1, 1]], [[1, 1]]],
+                             [[0, 0], [0, "-1/2"], [0]])
+    result = identify(net, Domain.box([(-1, 1), (-1, 1)]))
+    assert result.verdict == "undecided" and result.sample is None
+    assert "does not apply" in result.reasons[-1]

@@ -195,7 +195,12 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int = 0,
     patterns = [r.pattern for r in regions.regions]
     hidden = net.hidden_neurons()
     dead = [[l, j] for l, j in hidden if all(p[l][j] == 0 for p in patterns)]
-    always = [[l, j] for l, j in hidden if all(p[l][j] == 1 for p in patterns)]
+    # z >= 0 on the whole domain: active, or identically zero, on every region (a neuron
+    # zero at a region's witness is zero on all of it: witnesses avoid every kink)
+    zero = [{(l, j) for l, z in enumerate(net.preactivations(r.witness)[:-1])
+             for j, v in enumerate(z) if v == 0} for r in regions.regions]
+    always = [[l, j] for l, j in hidden if [l, j] not in dead and all(
+        p[l][j] == 1 or (l, j) in zs for p, zs in zip(patterns, zero))]
     conditions.append({"name": "N2a", "holds": not dead, "witness": {"dead": dead}})
     conditions.append({"name": "N2b", "holds": not always, "witness": {"always_active": always}})
     for name, bad, build in (("N2a", dead, _n2a), ("N2b", always, _n2b)):
@@ -293,6 +298,13 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int = 0,
                 "N1-N5 pass; C_S holds on the designed sample, so theta is locally "
                 "identifiable from its values on the domain; global identifiability of a "
                 "network with two or more hidden layers is never claimed (deep_global.md 0)"],
+            regions=count, visibility=vis, design=summary)
+    if design.rank_jacobian is None:
+        return IdentifyResult(
+            "undecided", "none (deep_global.md 7: diagnostics only)", conditions,
+            reasons=reasons + [f"N1-N5 pass; the local rank test does not apply to the "
+                               f"designed sample ({design.verdict}): "
+                               + "; ".join(design.local.reasons)],
             regions=count, visibility=vis, design=summary)
     return IdentifyResult(
         "undecided", "none (deep_global.md 7: diagnostics only)", conditions,
