@@ -79,6 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``exactid`` console script."""
     args = _parser().parse_args(argv)
     try:
+        if args.command != "check":  # there, 'certificate' is the input
+            from .formats import check_writable
+
+            for name in ("plot", "graphml", "certificate", "out"):
+                if getattr(args, name, None):
+                    check_writable(getattr(args, name))  # before any output is written
         return _COMMANDS[args.command](args)
     except ExactidError as exc:
         print(f"exactid: {exc}", file=sys.stderr)

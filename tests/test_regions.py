@@ -205,3 +205,18 @@ def test_coincident_opposite_neurons_give_a_lower_dimensional_pattern():
     assert rs.edges[0]["neurons"] == [[0, 0], [0, 1]]
     assert [x["pattern"] for x in rs.lower_dimensional] == [((0, 0),)]
     assert any("non-generic" in d for d in rs.degenerate)
+
+
+def test_cli_regions_writes_nothing_when_one_output_path_is_bad(tmp_path, capsys):
+    net = tmp_path / "net.json"
+    net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
+        {"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]], "bias": [0]}]}))
+    dom = tmp_path / "box.json"
+    dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1], [-1, 1]]}))
+    good = tmp_path / "g.graphml"
+    bad = tmp_path / "no-such-dir" / "c.json"
+    assert main(["regions", str(net), "--domain", str(dom), "--graphml", str(good),
+                 "--certificate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(bad) in err
+    assert not good.exists()

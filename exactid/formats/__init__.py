@@ -2,6 +2,7 @@
 
 from .jsonio import (
     NETWORK_FORMAT,
+    check_writable,
     dump_json,
     network_from_doc,
     network_to_doc,
@@ -18,6 +19,7 @@ from .jsonio import (
 
 __all__ = [
     "NETWORK_FORMAT",
+    "check_writable",
     "dump_json",
     "network_from_doc",
     "network_to_doc",

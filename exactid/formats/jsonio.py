@@ -134,11 +134,20 @@ def dump_json(obj: Any) -> str:
     return json.dumps(obj, indent=1, default=default)
 
 
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a file all at once: a failure leaves no half-written file behind."""
+def check_writable(path: str | os.PathLike) -> Path:
+    """``path`` as a Path, after checking that a file can be created there (InputError
+    otherwise): commands call it on every output path before writing any of them."""
     target = Path(path)
     if target.is_dir():
         raise InputError(f"{path}: cannot write file (it is a directory)")
+    if not target.parent.is_dir():
+        raise InputError(f"{path}: cannot write file (no directory {target.parent})")
+    return target
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write a file all at once: a failure leaves no half-written file behind."""
+    target = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
