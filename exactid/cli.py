@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
-from .errors import ExactidError
+from .errors import CertificationError, ExactidError
 from .numbers import format_rational
 
 __all__ = ["main"]
@@ -339,6 +339,29 @@ def _network_and_domain(args: argparse.Namespace) -> tuple[Any, Any]:
     return net, domain
 
 
+def _checked_identify_certificate(net, domain, result) -> str | None:
+    """The certificate text of an identify verdict, re-verified by the independent checker
+    before it is written; None (with a line on stderr) when none can be given: the verdict
+    stands, proved by the search itself, but is not certified."""
+    import json
+
+    from .certificates.check import check_certificate
+    from .certificates.schema import identify_certificate
+    from .formats import dump_json
+
+    try:
+        text = dump_json(identify_certificate(net, domain, result)) + "\n"
+    except CertificationError as exc:
+        print(f"exactid: no certificate written: {exc}", file=sys.stderr)
+        return None
+    checked = check_certificate(json.loads(text))
+    if not checked.valid:
+        print("exactid: no certificate written: the independent checker would reject it ("
+              f"{'; '.join(checked.messages)})", file=sys.stderr)
+        return None
+    return text
+
+
 def _cmd_identify(args: argparse.Namespace) -> int:
     from .domain import read_domain
     from .errors import DomainError
@@ -360,12 +383,11 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         print(f"exactid: no certificate written: the verdict is not-applicable "
               f"({result.reasons[0]})", file=sys.stderr)
     elif args.certificate:
-        from .certificates.schema import identify_certificate
+        certificate = _checked_identify_certificate(net, domain, result)
+        if certificate is not None:
+            from .formats import write_text_atomic
 
-        certificate = identify_certificate(net, domain, result)
-        from .formats import dump_json, write_text_atomic
-
-        write_text_atomic(args.certificate, dump_json(certificate) + "\n")
+            write_text_atomic(args.certificate, certificate)
     if args.json:
         _print_json(result.to_json())
         return 0

@@ -190,3 +190,20 @@ def test_a_designed_sample_on_an_identically_zero_neuron_gives_undecided():
     result = identify(net, Domain.box([(-1, 1), (-1, 1)]))
     assert result.verdict == "undecided" and result.sample is None
     assert "does not apply" in result.reasons[-1]
+
+
+def test_a_verdict_without_a_checkable_certificate_writes_none(tmp_path, capsys):
+    # relu(relu(x)) on [-1, 1]: the comparison of theta and theta' meets a facet shared by
+    # two layers, which the region certificate cannot certify; no file is written, the
+    # verdict is still printed, and stderr says why.
+    net, dom, cert = tmp_path / "n.json", tmp_path / "d.json", tmp_path / "c.json"
+    net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
+        {"weight": [[1]], "bias": [0]}, {"weight": [[1]], "bias": [0]},
+        {"weight": [[1]], "bias": [0]}]}))
+    dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1]]}))
+    assert main(["identify", str(net), "--domain", str(dom), "--json",
+                 "--certificate", str(cert)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["verdict"] == "not-identifiable"
+    assert err.startswith("exactid: no certificate written") and err.count("\n") == 1
+    assert not cert.exists()
