@@ -369,3 +369,14 @@ def test_malformed_documents_never_raise(name):
             result = check_certificate(_replace(doc, path, junk))
             assert isinstance(result, CheckResult)
             assert isinstance(result.messages, tuple) and result.messages
+
+
+def test_n4_twins_in_a_deep_network_give_a_certificate_the_checker_accepts():
+    # hidden layer 0: z_1 = 2 z_0 (same orientation); the merged theta' has a zero
+    # outgoing column, an obstruction to ~P the checker's invariants see.
+    net = Network.from_lists([[[1, 0], [2, 0]], [[1, 1], [1, -1]], [[1, 1]]],
+                             [["-1/2", -1], ["-1/4", "1/4"], [0]])
+    box = Domain.box([(0, 1), (0, 1)])
+    result = identify(net, box)
+    assert result.verdict == "not-identifiable" and "N4" in result.theorem
+    assert check_certificate(identify_certificate(net, box, result)).valid

@@ -89,6 +89,16 @@ def _n3(net: Network, l: int, u: list[Fraction], beta: Fraction) -> list[Network
     return out
 
 
+def _n4_merge(net: Network, l: int, i: int, j: int, c: Fraction) -> Network:
+    """N4: z_i = c z_j, c > 0, so relu(z_i) = c relu(z_j): neuron j takes
+    W[:, j] + c W[:, i] and neuron i's outgoing column becomes zero."""
+    w, b = _lists(net)
+    for row in w[l + 1]:
+        row[j] += c * row[i]
+        row[i] = Fraction(0)
+    return _net(w, b)
+
+
 def _n4_opposite(net: Network, l: int, i: int, j: int, c: Fraction,
                  minimum: Fraction) -> list[Network]:
     """N4': z_i = c z_j, c < 0: neuron j keeps its row and takes W[:, j] + |c| W[:, i];
@@ -226,8 +236,9 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int = 0,
     conditions.append({"name": "N4'", "holds": not opposite, "witness": {"twins": [
         {"layer": l, "neurons": [i, j], "c": format_rational(c)} for l, i, j, c in opposite]}})
     for l, i, j, c in twins:
-        res = fail("N4 fails", _n3(net, l, [Fraction(k == i) - c * (k == j)
-                                      for k in range(net.hidden_widths[l])], Fraction(0)),
+        res = fail("N4 fails", [_n4_merge(net, l, i, j, c)] + _n3(
+                       net, l, [Fraction(k == i) - c * (k == j)
+                                for k in range(net.hidden_widths[l])], Fraction(0)),
                    conditions, count, theorem="deep_global.md 4, N4 [derived]")
         if res is not None:
             return res
