@@ -113,12 +113,18 @@ def test_zero_rows_that_always_hold_are_dropped():
     assert dom == Domain.box([(-1, 1), (-1, 1)])
 
 
-def test_cli_regions_json_and_errors(tmp_path, capsys):
+def _relu_sum_files(tmp_path):
+    """relu(x0) + relu(x1) and the box [-1, 1]^2 as files: 4 regions, 4 edges."""
     net = tmp_path / "net.json"
     net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
         {"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]], "bias": [0]}]}))
     dom = tmp_path / "box.json"
     dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1], [-1, 1]]}))
+    return net, dom
+
+
+def test_cli_regions_json_and_errors(tmp_path, capsys):
+    net, dom = _relu_sum_files(tmp_path)
     assert main(["regions", str(net), "--domain", str(dom), "--json",
                  "--graphml", str(tmp_path / "g.graphml")]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -208,11 +214,7 @@ def test_coincident_opposite_neurons_give_a_lower_dimensional_pattern():
 
 
 def test_cli_regions_writes_nothing_when_one_output_path_is_bad(tmp_path, capsys):
-    net = tmp_path / "net.json"
-    net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
-        {"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]], "bias": [0]}]}))
-    dom = tmp_path / "box.json"
-    dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1], [-1, 1]]}))
+    net, dom = _relu_sum_files(tmp_path)
     good = tmp_path / "g.graphml"
     bad = tmp_path / "no-such-dir" / "c.json"
     assert main(["regions", str(net), "--domain", str(dom), "--graphml", str(good),

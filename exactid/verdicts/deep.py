@@ -311,19 +311,16 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int = 0,
                 "network with two or more hidden layers is never claimed (deep_global.md 0)"],
             regions=count, visibility=vis, design=summary)
     if design.rank_jacobian is None:
-        return IdentifyResult(
-            "undecided", "none (deep_global.md 7: diagnostics only)", conditions,
-            reasons=reasons + [f"N1-N5 pass; the local rank test does not apply to the "
-                               f"designed sample ({design.verdict}): "
-                               + "; ".join(design.local.reasons)],
-            regions=count, visibility=vis, design=summary)
+        why = (f"N1-N5 pass; the local rank test does not apply to the designed sample "
+               f"({design.verdict}): " + "; ".join(design.local.reasons))
+    else:
+        why = (f"N1-N5 pass; the designed sample gives rank {design.rank_jacobian} < D = "
+               f"{design.dimension} ({design.verdict}); by Lemma 6.1 of deep_global.md no "
+               "finite sample in the domain satisfies C_S, which is not a proof of "
+               "non-identifiability")
     return IdentifyResult(
         "undecided", "none (deep_global.md 7: diagnostics only)", conditions,
-        reasons=reasons + [
-            f"N1-N5 pass; the designed sample gives rank {design.rank_jacobian} < D = "
-            f"{design.dimension} ({design.verdict}); by Lemma 6.1 of deep_global.md no "
-            "finite sample in the domain satisfies C_S, which is not a proof of "
-            "non-identifiability"], regions=count, visibility=vis, design=summary)
+        reasons=reasons + [why], regions=count, visibility=vis, design=summary)
 
 
 def _proportional(a: list[Fraction], b: list[Fraction]) -> Fraction | None:
