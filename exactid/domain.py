@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import DomainError, InputError
 from .numbers import parse_rational
-from .polyhedra import strictly_feasible
+from .polyhedra import strictly_feasible, upper_bound
 
 __all__ = ["DOMAIN_FORMAT", "Domain", "domain_from_doc", "domain_to_doc", "read_domain"]
 
@@ -51,21 +51,13 @@ class Domain:
 
 
 def _validate(dom: Domain, where: str) -> Domain:
-    import sympy
-    from sympy.solvers.simplex import UnboundedLPError, lpmax
-
     if not strictly_feasible(dom.a, dom.b).feasible:
         raise DomainError(f"{where}: the domain is empty or not full-dimensional "
                          "(A x < b has no solution)")
-    xs = sympy.symbols(f"x0:{dom.dim}")
-    cons = [sum(sympy.Rational(v.numerator, v.denominator) * x for v, x in zip(row, xs))
-            <= sympy.Rational(bk.numerator, bk.denominator) for row, bk in zip(dom.a, dom.b)]
-    for i, x in enumerate(xs):
+    for i in range(dom.dim):
         for sign in (1, -1):
-            try:
-                lpmax(sign * x, cons)
-            except UnboundedLPError:
-                raise DomainError(f"{where}: the domain is unbounded in coordinate {i}") from None
+            if upper_bound([sign * int(k == i) for k in range(dom.dim)], dom.a) is None:
+                raise DomainError(f"{where}: the domain is unbounded in coordinate {i}")
     return dom
 
 

@@ -3,7 +3,8 @@
 ``theory/deep_global.md`` 3.1-3.3, ``theory/exact_computing.md`` 7. A float LP (HiGHS,
 through ``highspy``) is only a hint: its point is turned into a rational candidate and
 checked exactly; when the check fails, or the hint says "empty", an exact certificate is
-solved on the hint's support, and when that fails too the exact simplex of SymPy decides.
+solved on the hint's support, and when that fails too a small exact simplex (fmpq,
+Bland's rule; exact_computing.md 7.3) decides.
 Every answer carries its certificate: a witness point, a Motzkin vector (y >= 0,
 sum y = 1, sum y_k a_k (+ E^T mu) = 0, sum y_k beta_k (+ g . mu) <= 0) or, for a
 maximum, an attaining point and affine Farkas multipliers. All are checked exactly.
@@ -26,7 +27,7 @@ import numpy as np
 from .errors import CertificationError
 
 __all__ = ["Feasibility", "Maximum", "facet_test", "integer_point", "maximize", "strictly_feasible",
-           "verify_maximum", "verify_motzkin", "verify_witness"]
+           "upper_bound", "verify_maximum", "verify_motzkin", "verify_witness"]
 
 Row = Sequence[Fraction | int]
 _EPS = 1e-9
@@ -225,74 +226,108 @@ def _candidates(x: np.ndarray) -> list[list[Fraction]]:
     return out + [exact]
 
 
-def _free(name: str, count: int) -> tuple[list, list]:
-    """Free variables as differences of non-negative ones: SymPy 1.14's simplex
-    mishandles free variables (exact_computing.md 7.3)."""
-    import sympy
+def _simplex(cost: Row, rows: Sequence[Row], rhs: Row
+             ) -> tuple[list[Fraction], list[Fraction]] | None:
+    """min cost . y subject to rows y = rhs, y >= 0, by a dense two-phase simplex over
+    fmpq with Bland's rule (exact_computing.md 7.3). Returns (y, x) with x solving
+    x . rows[:, j] = cost_j on the final basis (the dual solution), or None when the
+    problem is infeasible or unbounded. Callers verify what they use."""
+    import flint
 
-    pos = sympy.symbols(f"{name}p0:{count}") if count else ()
-    neg = sympy.symbols(f"{name}n0:{count}") if count else ()
-    return [p - n for p, n in zip(pos, neg)], [v >= 0 for v in (*pos, *neg)]
+    n, k = len(cost), len(rows)
+    table = []
+    for i, (row, r) in enumerate(zip(rows, rhs)):
+        sign = -1 if r < 0 else 1
+        table.append([sign * _q(v) for v in row] + [flint.fmpq(int(i == h)) for h in range(k)]
+                     + [sign * _q(r)])
+    basis = [n + i for i in range(k)]
 
+    def pivot(r: int, j: int) -> None:
+        piv = table[r][j]
+        table[r] = [v / piv for v in table[r]]
+        for i, row in enumerate(table):
+            if i != r and row[j] != 0:
+                f = row[j]
+                table[i] = [v - f * w for v, w in zip(row, table[r])]
+        basis[r] = j
 
-def _rat(v: Fraction | int):
-    import sympy
+    def run(obj: list, columns: int) -> bool:
+        """Minimise obj over the current basis; False if unbounded."""
+        while True:
+            duals = [obj[b] for b in basis]
+            entering = next((j for j in range(columns) if j not in basis
+                             and obj[j] - sum((d * row[j] for d, row in zip(duals, table)
+                                               if d != 0), flint.fmpq(0)) < 0), None)
+            if entering is None:
+                return True
+            ratios = [(row[-1] / row[entering], basis[i], i)
+                      for i, row in enumerate(table) if row[entering] > 0]
+            if not ratios:
+                return False
+            pivot(min(ratios)[2], entering)
 
-    v = Fraction(v)
-    return sympy.Rational(v.numerator, v.denominator)
-
-
-def _value(v) -> Fraction:
-    import sympy
-
-    v = sympy.Rational(sympy.sympify(v).subs({s: 0 for s in sympy.sympify(v).free_symbols}))
-    return Fraction(int(v.p), int(v.q))
+    run([flint.fmpq(0)] * n + [flint.fmpq(1)] * k, n + k)
+    if any(row[-1] != 0 for row, b in zip(table, basis) if b >= n):
+        return None  # phase 1 optimum > 0: no y >= 0 solves rows y = rhs
+    for r in range(len(table) - 1, -1, -1):  # drive the artificials out of the basis
+        if basis[r] >= n:
+            j = next((j for j in range(n) if table[r][j] != 0), None)
+            if j is None:
+                del table[r], basis[r]  # a redundant equation
+            else:
+                pivot(r, j)
+    if not run([_q(v) for v in cost] + [flint.fmpq(0)] * k, n):
+        return None
+    y = [Fraction(0)] * n
+    for row, b in zip(table, basis):
+        y[b] = _frac(row[-1])
+    x = _particular(flint.fmpq_mat(len(basis), k + 1, [
+        _q(rows[i][b]) if i < k else _q(cost[b]) for b in basis for i in range(k + 1)]))
+    return (y, x) if x is not None else None
 
 
 def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
               dim: int) -> Feasibility:
-    """SymPy's exact simplex on the primal (witness) or the dual (Motzkin certificate)."""
-    import sympy
-    from sympy.solvers.simplex import lpmax, lpmin
-
-    xs, sign_x = _free("x", dim)
-    (t,), sign_t = _free("t", 1)
-    cons = sign_x + sign_t + [t <= 1]
-    cons += [sum(_rat(v) * xi for v, xi in zip(row, xs)) + t <= _rat(b)
-             for row, b in zip(a, beta)]
-    for row, gr in zip(e, g):  # as two inequalities: SymPy's Eq is not always honoured
-        lhs = sum(_rat(v) * xi for v, xi in zip(row, xs))
-        cons += [lhs <= _rat(gr), lhs >= _rat(gr)]
-    try:
-        best, point = lpmax(t, cons)
-    except sympy.solvers.simplex.InfeasibleLPError:
-        best, point = None, None
-    if best is not None and best > 0:
-        x = [_value(xi.subs(point)) for xi in xs]
+    """The exact simplex on max t subject to a_k . x + t <= beta_k, t <= 1, e x = g
+    (deep_global.md 3.1-3.2): a witness when t* > 0, else the Motzkin certificate read
+    off the optimal dual."""
+    mu = _inconsistent(e, g, dim)
+    if mu is not None:
+        return Feasibility(False, motzkin=(tuple(Fraction(0) for _ in a), tuple(mu)))
+    # rows of max c . z, A' z <= b' with z = (x, t); equalities as two inequalities
+    lp_rows = [list(row) + [1] for row in a] + [[0] * dim + [1]]
+    lp_rows += [list(row) + [0] for row in e] + [[-v for v in row] + [0] for row in e]
+    lp_rhs = list(beta) + [1] + list(g) + [-v for v in g]
+    solved = _simplex(lp_rhs, [[row[i] for row in lp_rows] for i in range(dim + 1)],
+                      [0] * dim + [1])
+    if solved is None:
+        raise CertificationError("the exact LP fallback failed (internal error)")
+    y, z = solved
+    if z[-1] > 0:
+        x = z[:-1]
         if verify_witness(a, beta, x, e, g):
             return Feasibility(True, tuple(x))
-    ys = sympy.symbols(f"y0:{len(a)}") if a else ()
-    ms, sign_m = _free("m", len(e))
-    dual = [yk >= 0 for yk in ys] + sign_m
-    if ys:
-        dual += [sum(ys) <= 1, sum(ys) >= 1]
-    for i in range(dim):
-        lhs = (sum(yk * _rat(row[i]) for yk, row in zip(ys, a))
-               + sum(mr * _rat(row[i]) for mr, row in zip(ms, e)))
-        dual += [lhs <= 0, lhs >= 0]
-    objective = (sum(yk * _rat(b) for yk, b in zip(ys, beta))
-                 + sum(mr * _rat(gr) for mr, gr in zip(ms, g)))
-    try:
-        _, point = lpmin(objective, dual)
-    except sympy.solvers.simplex.InfeasibleLPError:
-        point = None
-    if point is not None:
-        y = tuple(_value(sympy.sympify(yk).subs(point)) for yk in ys)
-        mu = tuple(_value(sympy.sympify(mr).subs(point)) for mr in ms)
-        if verify_motzkin(a, beta, y, e, g, mu):
-            return Feasibility(False, motzkin=(y, mu))
+    m = len(a)
+    total = sum(y[:m])
+    if total > 0:
+        ys = tuple(v / total for v in y[:m])
+        mus = tuple((u - w) / total for u, w in zip(y[m + 1:m + 1 + len(e)], y[m + 1 + len(e):]))
+        if verify_motzkin(a, beta, ys, e, g, mus):
+            return Feasibility(False, motzkin=(ys, mus))
     raise CertificationError("the exact LP fallback produced neither a witness nor a "
-                             "certificate (numbers beyond what it handles)")
+                             "certificate (internal error)")
+
+
+def _inconsistent(e: Sequence[Row], g: Row, dim: int) -> list[Fraction] | None:
+    """mu with E^T mu = 0 and g . mu = 1 when E x = g has no solution, else None."""
+    import flint
+
+    if not e:
+        return None
+    # E x = g is inconsistent iff [E^T; g^T] mu = (0, 1) is solvable
+    return _particular(flint.fmpq_mat(dim + 1, len(e) + 1, [
+        _q(e[r][i] if i < dim else g[r]) if r < len(e) else _q(int(i == dim))
+        for i in range(dim + 1) for r in range(len(e) + 1)]))
 
 
 def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),
@@ -400,32 +435,38 @@ def maximize(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
         slack = np.array([float(v) for v in beta]) - _floats(a, dim) @ x
         scale = 1.0 + np.abs(x).max(initial=0.0)
         for tol in (1e-9, 1e-6):
-            found = _maximum_on_active(q, a, beta, [k for k in range(len(a))
-                                                     if abs(slack[k]) <= tol * scale
-                                                     or abs(duals[k]) > tol])
-            if found is not None:
-                return found
+            support = [k for k in range(len(a)) if abs(duals[k]) > tol]
+            tight = sorted({*support, *(k for k in range(len(a))
+                                       if abs(slack[k]) <= tol * scale)})
+            # multipliers on the float dual's support first: on all tight rows a
+            # degenerate vertex may give negative ones
+            for rows in (support, tight):
+                found = _maximum_on_active(q, a, beta, tight, rows)
+                if found is not None:
+                    return found
     return _exact_max(q, a, beta)
 
 
-def _maximum_on_active(q: Row, a: Sequence[Row], beta: Row,
-                       active: list[int]) -> Maximum | None:
-    """Vertex and multipliers supported on the ``active`` rows, if they prove optimality."""
+def _maximum_on_active(q: Row, a: Sequence[Row], beta: Row, tight: list[int],
+                       support: list[int]) -> Maximum | None:
+    """The vertex on the ``tight`` rows and multipliers on the ``support`` rows, if they
+    prove optimality."""
     import flint
 
     dim = len(q)
-    if not active:
+    if not support:
         return None
-    n = len(active)
-    # y on the active rows: A_act^T y = q; x: the vertex, A_act x = beta_act
-    yv = _particular(flint.fmpq_mat(dim, n + 1, [_q(a[active[j]][i] if j < n else q[i])
+    n = len(support)
+    # y on the support: A_S^T y = q; x: the vertex, A_T x = beta_T
+    yv = _particular(flint.fmpq_mat(dim, n + 1, [_q(a[support[j]][i] if j < n else q[i])
                                                  for i in range(dim) for j in range(n + 1)]))
-    xv = _particular(flint.fmpq_mat(n, dim + 1, [_q(a[k][i] if i < dim else beta[k])
-                                                 for k in active for i in range(dim + 1)]))
+    xv = _particular(flint.fmpq_mat(len(tight), dim + 1, [_q(a[k][i] if i < dim else beta[k])
+                                                          for k in tight
+                                                          for i in range(dim + 1)]))
     if yv is None or xv is None:
         return None
     y = [Fraction(0)] * len(a)
-    for k, v in zip(active, yv):
+    for k, v in zip(support, yv):
         y[k] = v
     value = sum((Fraction(qi) * xi for qi, xi in zip(q, xv)), Fraction(0))
     m = Maximum(value, tuple(xv), tuple(y))
@@ -448,24 +489,31 @@ def _particular(aug) -> list[Fraction] | None:
     return sol
 
 
-def _exact_max(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
-    """SymPy's exact simplex on the primal and the dual (fallback of ``maximize``)."""
-    import sympy
-    from sympy.solvers.simplex import lpmax, lpmin
+def upper_bound(q: Row, a: Sequence[Row]) -> tuple[Fraction, ...] | None:
+    """y >= 0 with a^T y = q, checked exactly: then q . x <= beta . y on {a x <= beta}
+    for every beta (affine Farkas, deep_global.md 3.3). None when there is none: then, by
+    Farkas' lemma, q . x is unbounded above on every non-empty {a x <= beta}."""
+    solved = _simplex([0] * len(a), [[row[i] for row in a] for i in range(len(q))], q)
+    if solved is None:
+        return None
+    y = tuple(solved[0])
+    ys, den = integer_point(y)
+    if any(v < 0 for v in ys) or any(sum(yk * ak[i] for yk, ak in zip(ys, a) if yk) != qi * den
+                                     for i, qi in enumerate(q)):
+        raise CertificationError("the exact LP produced an invalid bound (internal error)")
+    return y
 
-    xs, sign_x = _free("x", len(q))
-    cons = sign_x + [sum(_rat(v) * xi for v, xi in zip(row, xs)) <= _rat(b)
-                     for row, b in zip(a, beta)]
-    _, point = lpmax(sum(_rat(qi) * xi for qi, xi in zip(q, xs)), cons)
-    x = tuple(_value(xi.subs(point)) for xi in xs)
-    ys = sympy.symbols(f"y0:{len(a)}")
-    dual = [yk >= 0 for yk in ys] + [
-        sympy.Eq(sum(yk * _rat(row[i]) for yk, row in zip(ys, a)), _rat(q[i]))
-        for i in range(len(q))]
-    _, dpoint = lpmin(sum(yk * _rat(b) for yk, b in zip(ys, beta)), dual)
-    y = tuple(_value(sympy.sympify(yk).subs(dpoint)) for yk in ys)
-    value = sum((Fraction(qi) * xi for qi, xi in zip(q, x)), Fraction(0))
-    m = Maximum(value, x, y)
+
+def _exact_max(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
+    """The exact simplex on the dual min beta . y, a^T y = q, y >= 0 (fallback of
+    ``maximize``); the attaining point is the dual of the optimal basis."""
+    solved = _simplex(beta, [[row[i] for row in a] for i in range(len(q))], q)
+    if solved is None:
+        raise CertificationError("the exact LP found no maximum: the set is empty or "
+                                 "unbounded in the direction asked")
+    y, x = solved
+    m = Maximum(sum((Fraction(qi) * xi for qi, xi in zip(q, x)), Fraction(0)), tuple(x),
+                tuple(y))
     if not verify_maximum(q, a, beta, m):
-        raise RuntimeError("exact LP produced no verified maximum")
+        raise CertificationError("the exact LP produced no verified maximum (internal error)")
     return m

@@ -6,7 +6,8 @@ non-empty (``polyhedra.strictly_feasible``: a rational witness or a Motzkin cert
 both exact). Splitting was chosen over a search across facets because every node carries
 its own proof, and because it needs no seed point. A child that contains the parent's
 witness strictly, or its mirror image across the splitting hyperplane, needs no LP.
-Facets and the adjacency graph follow 3.5 and the neighbour rule of section 2.
+Facets and the adjacency graph follow 3.5 and the neighbour rule of section 2, extended
+to facets shared by several layers (``across``; docs/certificates.md, "Across a facet").
 
 The work is done on an equivalent network whose hidden rows are primitive integer
 vectors (positive rescaling, local.md 1.6: the same regions), so that every exact test
@@ -302,11 +303,8 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
     for e in edges:
         graph.add_edge(e["a"], e["b"], neurons=e["neurons"], witness=e["witness"])
     if facets and regions and not nx.is_connected(graph):
-        if not any("several layers" in note for note in degenerate):
-            raise AssertionError("the region adjacency graph of a convex domain is not "
-                                 "connected: this is a bug, please report it")
-        degenerate.append("the adjacency graph is incomplete: some neighbours across "
-                          "multi-layer facets are not determined")
+        raise AssertionError("the region adjacency graph of a convex domain is not "
+                             "connected: this is a bug, please report it")
     return RegionSet(regions, edges, degenerate, graph, lower)
 
 
@@ -327,11 +325,51 @@ def group_labels(rows: tuple[IntRow, ...], members: list[int]) -> tuple[list, li
             sorted(lab[1] for lab in labels if lab[0] == "domain"))
 
 
-def flip(pattern, neurons: list) -> tuple[tuple[int, ...], ...]:
-    bits = [list(p) for p in pattern]
-    for layer, j in neurons:
-        bits[layer][j] ^= 1
-    return tuple(tuple(b) for b in bits)
+def _multiple(form: tuple[int, ...], const: int, row: tuple) -> Fraction | None:
+    """lambda with form . x + const = lambda (a . x - beta) for row = (a, beta, label),
+    None if there is none."""
+    a, beta, _ = row
+    k = next(i for i, v in enumerate(a) if v)
+    lam = Fraction(form[k], a[k])
+    if all(f == lam * v for f, v in zip(form, a)) and const == -lam * beta:
+        return lam
+    return None
+
+
+def across(integer: _Integer, pattern, row: IntRow, neurons: list) -> tuple:
+    """The pattern just across the facet of the region with ``pattern`` that lies on the
+    hyperplane of ``row`` and carries ``neurons`` (its group's neuron labels).
+
+    Neighbour rule of deep_global.md 2, extended to facets shared by several layers and to
+    neurons identically zero on the region (docs/certificates.md, "Across a facet"): with
+    ell = a . x - beta, every form changes across the facet by a multiple of ell, so a
+    neuron whose form is no multiple of ell keeps its bit (it is non-zero on the facet)
+    and every other one takes the sign of its form's multiple of ell on the far side.
+    """
+    old_a, old_c = integer.forms(pattern)
+    moving = {tuple(v) for v in neurons}
+    first = min(layer for layer, _ in neurons)
+    for layer in range(first + 1, len(pattern)):  # zero forms downstream change too
+        moving |= {(layer, j) for j, (form, const) in enumerate(zip(old_a[layer], old_c[layer]))
+                   if const == 0 and not any(form)}
+    if all(layer == first for layer, _ in moving):
+        return tuple(tuple(bit ^ ((layer, j) in moving) for j, bit in enumerate(bits))
+                     for layer, bits in enumerate(pattern))
+    out: list[tuple[int, ...]] = []
+    a, c = [tuple(r) for r in integer.weights[0]], list(integer.biases[0])
+    for layer, bits in enumerate(pattern):
+        if layer:
+            a, c = integer.next_forms(layer - 1, out[-1], a, c)
+        new = list(bits)
+        for j in range(len(bits)):
+            if (layer, j) in moving:
+                lam = _multiple(a[j], c[j], row)
+                if lam is None:
+                    raise AssertionError("a form across a facet is no multiple of the facet's "
+                                         "form: this is a bug, please report it")
+                new[j] = int(lam > 0)
+        out.append(tuple(new))
+    return tuple(out)
 
 
 def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) -> Vec | None:
@@ -355,22 +393,16 @@ def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) ->
 def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: list[str],
             lower: list[dict]) -> list[dict]:
     """Facets of every region (deep_global.md 3.5) and the edges they induce."""
-    edges, seen = [], set()
+    edges: dict[tuple[int, int], dict] = {}
     shared_witness: dict[tuple, Vec] = {}
     for i, r in enumerate(regions):
         for members in groups(r.rows):
             neurons, boundary = group_labels(r.rows, members)
-            flipped = neighbour = None
+            neighbour = None
             if neurons and not boundary:
-                if len({layer for layer, _ in neurons}) > 1:
-                    note = (f"region {i}: neurons {neurons} of several layers share one "
-                            "facet; its neighbour is not determined")
-                    degenerate.append(note)
-                else:
-                    flipped = flip(r.pattern, neurons)
-                    neighbour = index.get(flipped)
-                    if neighbour is None:
-                        continue  # by the neighbour rule, not a facet
+                neighbour = index.get(across(integer, r.pattern, r.rows[members[0]], neurons))
+                if neighbour is None:
+                    continue  # a facet has a full-dimensional region across it
             witness = None
             if neighbour is not None:
                 shared = shared_witness.get((neighbour, i))
@@ -398,15 +430,16 @@ def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: l
             if neighbour is None:
                 continue
             shared_witness[(i, neighbour)] = witness
-            key = (min(i, neighbour), max(i, neighbour), tuple(map(tuple, neurons)))
-            if key in seen:
+            key = (min(i, neighbour), max(i, neighbour))
+            if key in edges:  # the labels of both sides differ when a neuron is zero on one
+                union = {*map(tuple, edges[key]["neurons"]), *map(tuple, neurons)}
+                edges[key]["neurons"] = [list(v) for v in sorted(union)]
                 continue
-            seen.add(key)
-            edges.append({"a": key[0], "b": key[1], "neurons": neurons, "witness": witness})
+            edges[key] = {"a": key[0], "b": key[1], "neurons": neurons, "witness": witness}
             at = integer.pattern_at(*integer_point(witness))
             if at not in index and all(x["pattern"] != at for x in lower):
                 lower.append({"pattern": at, "point": witness})
                 degenerate.append(f"pattern {[list(p) for p in at]} occurs on the facet "
                                   f"between regions {key[0]} and {key[1]} but on no "
                                   "full-dimensional region (a lower-dimensional region)")
-    return edges
+    return list(edges.values())

@@ -192,18 +192,41 @@ def test_a_designed_sample_on_an_identically_zero_neuron_gives_undecided():
     assert "does not apply" in result.reasons[-1]
 
 
-def test_a_verdict_without_a_checkable_certificate_writes_none(tmp_path, capsys):
-    # relu(relu(x)) on [-1, 1]: the comparison of theta and theta' meets a facet shared by
-    # two layers, which the region certificate cannot certify; no file is written, the
-    # verdict is still printed, and stderr says why.
-    net, dom, cert = tmp_path / "n.json", tmp_path / "d.json", tmp_path / "c.json"
+def _relu_relu_files(tmp_path):
+    net, dom = tmp_path / "n.json", tmp_path / "d.json"
     net.write_text(json.dumps({"format": "exactid.network/1", "layers": [
         {"weight": [[1]], "bias": [0]}, {"weight": [[1]], "bias": [0]},
         {"weight": [[1]], "bias": [0]}]}))
     dom.write_text(json.dumps({"format": "exactid.domain/1", "box": [[-1, 1]]}))
+    return net, dom
+
+
+def test_a_counterexample_compared_across_a_facet_of_two_layers_is_certified(tmp_path, capsys):
+    # relu(relu(x)) on [-1, 1]: the comparison of theta and theta' meets the facet x = 0,
+    # carried by neurons of both layers on x > 0 (on x < 0 the second one is zero).
+    net, dom = _relu_relu_files(tmp_path)
+    cert = tmp_path / "c.json"
+    assert main(["identify", str(net), "--domain", str(dom), "--json",
+                 "--certificate", str(cert)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["verdict"] == "not-identifiable" and err == ""
+    assert main(["check", str(cert), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["valid"] is True
+
+
+def test_a_verdict_without_a_checkable_certificate_writes_none(tmp_path, capsys, monkeypatch):
+    # When the independent checker would reject the certificate, no file is written, the
+    # verdict is still printed, and stderr says why.
+    from exactid.certificates import check
+
+    net, dom = _relu_relu_files(tmp_path)
+    cert = tmp_path / "c.json"
+    monkeypatch.setattr(check, "check_certificate", lambda doc: check.CheckResult(
+        False, "not-identifiable", None, ("evidence: planted failure",)))
     assert main(["identify", str(net), "--domain", str(dom), "--json",
                  "--certificate", str(cert)]) == 0
     out, err = capsys.readouterr()
     assert json.loads(out)["verdict"] == "not-identifiable"
     assert err.startswith("exactid: no certificate written") and err.count("\n") == 1
+    assert "planted failure" in err
     assert not cert.exists()

@@ -497,11 +497,8 @@ def _labels(entry: dict, where: str) -> tuple:
             tuple(_int(v, f"{where}.boundary[{a}]") for a, v in enumerate(boundary)))
 
 
-def _flip(pattern: tuple, neurons: tuple) -> tuple:
-    bits = [list(p) for p in pattern]
-    for l, j in neurons:
-        bits[l][j] ^= 1
-    return tuple(map(tuple, bits))
+def _row_name(label: Any) -> str:
+    return f"boundary {label}" if isinstance(label, int) else f"neuron {list(label)}"
 
 
 class _Region:
@@ -512,7 +509,6 @@ class _Region:
                  where: str) -> None:
         self.pattern, self.dim = pattern, ws[0].ncols()
         self.rows, self.labels = [list(row) for row in domain], list(range(len(domain)))
-        self.flat: set[tuple[int, int]] = set()  # neurons identically zero on the region
         a, c = ws[0], bs[0]
         for l, bits in enumerate(pattern):
             for j, (form, const) in enumerate(zip(a.tolist(), c.entries(), strict=True)):
@@ -522,8 +518,6 @@ class _Region:
                     continue
                 _require(bits[j] == int(const > 0), f"{where}[{l}][{j}]: the neuron is the "
                          f"constant {const} on the region, so its bit must be {int(const > 0)}")
-                if const == 0:
-                    self.flat.add((l, j))
             on = flint.fmpq_mat(len(bits), len(bits),
                                 [bits[i] if i == k else 0 for i in range(len(bits))
                                  for k in range(len(bits))])
@@ -544,43 +538,43 @@ class _Region:
         return (tuple(sorted(v for v in labels if isinstance(v, tuple))),
                 tuple(sorted(v for v in labels if isinstance(v, int))))
 
-    def check_point(self, value: Any, where: str, members: list[int]) -> None:
-        """Check a_k . x = beta_k for the rows in ``members``, a_k . x < beta_k for the others."""
+    def check_point(self, value: Any, where: str, members: list[int]) -> list:
+        """Check a_k . x = beta_k for the rows in ``members``, a_k . x < beta_k for the
+        others; return x."""
         x = _point(value, where, self.dim)
         slacks = (self.matrix * flint.fmpq_mat(self.dim + 1, 1, [*x, -1])).entries()
         for k, v in enumerate(slacks):
             if not (v == 0 if k in members else v < 0):
-                label = self.labels[k]
-                name = f"boundary {label}" if isinstance(label, int) else f"neuron {list(label)}"
                 raise _Invalid(f"{where}: {'not on' if k in members else 'not strictly inside'}"
-                               f" row {k} ({name}) of the region")
+                               f" row {k} ({_row_name(self.labels[k])}) of the region")
+        return x
 
 
 def _check_facet(region: _Region, members: list[int], entry: dict, where: str,
                  regions: list[_Region]) -> int | None:
     """Check one facet entry; return its neighbour (None for a boundary facet).
 
-    The neighbour rule (deep_global.md 2): across the facet, the earlier layers keep their
-    bits, the group's neurons change sign and every later neuron keeps its sign, since it
-    is non-zero at the facet witness, or is identically zero on both sides.
+    The neighbour is the listed region just across the facet witness x_F: each of its rows
+    is strict at x_F or a positive multiple of the facet's row reversed, so the half-ball
+    beyond the facet near x_F lies in it. Every neuron's form changes across the facet by
+    a multiple of the facet's form, so the region across is the same at every relative
+    interior point of the facet (docs/certificates.md, "Across a facet"; deep_global.md 2).
     """
-    region.check_point(entry.get("witness"), f"{where}.witness", members)
-    neurons, boundary = region.group_labels(members)
-    if boundary:
+    x = region.check_point(entry.get("witness"), f"{where}.witness", members)
+    if region.group_labels(members)[1]:
         _require("neighbour" in entry and entry["neighbour"] is None,
                  f"{where}.neighbour: must be null for a boundary facet")
         return None
-    layer = neurons[0][0]
-    _require(all(l == layer for l, _ in neurons), f"{where}.neurons: the neurons span several "
-             "layers, so the neighbour rule does not decide the neighbour")
     j = _int(entry.get("neighbour"), f"{where}.neighbour", 0, len(regions))
-    _require(regions[j].pattern == _flip(region.pattern, neurons), f"{where}.neighbour: region "
-             f"{j} does not have this pattern with the bits of {[list(v) for v in neurons]} "
-             "flipped")
-    changing = sorted(v for v in region.flat - regions[j].flat if v[0] > layer)
-    if changing:
-        raise _Invalid(f"{where}: neuron {list(changing[0])} is identically zero on the region "
-                       "but not on its neighbour, so the neighbour rule does not apply")
+    other = regions[j]
+    slacks = (other.matrix * flint.fmpq_mat(region.dim + 1, 1, [*x, -1])).entries()
+    beyond = _normalised([-v for v in region.rows[members[0]]])
+    for k, v in enumerate(slacks):
+        if v < 0 or (v == 0 and _normalised(other.rows[k]) == beyond):
+            continue
+        raise _Invalid(f"{where}.neighbour: region {j} is not across the facet: its row {k} "
+                       f"({_row_name(other.labels[k])}) is neither strict at the facet witness "
+                       "nor the facet's row reversed")
     return j
 
 
@@ -657,25 +651,31 @@ def _check_regions(weights: list, biases: list, domain: list[list], claim: dict,
     _require(type(count) is int and count == len(regions),
              f"claim.count: {_show(count)} is not the number of regions {len(regions)}")
     evidences = _list(evidence.get("regions"), "evidence.regions", count)
-    edges, n_facets, n_redundant = set(), 0, 0
+    # An edge joins the two sides of a facet; its label is the union of both sides'
+    # neuron labels (they differ where a neuron is identically zero on one side).
+    edges: dict[tuple[int, int], set] = {}
+    n_facets = n_redundant = 0
     for i, region in enumerate(regions):
         at = f"evidence.regions[{i}]"
         facets, redundant = _check_evidence(region, _dict(evidences[i], at), at, regions)
-        edges |= {(min(i, j), max(i, j), neurons) for j, neurons in facets if j is not None}
+        for j, neurons in facets:
+            if j is not None:
+                edges.setdefault((min(i, j), max(i, j)), set()).update(neurons)
         n_facets, n_redundant = n_facets + len(facets), n_redundant + redundant
-    pairs, listed = set(), set()
+    listed = set()
     for e, entry in enumerate(_list(claim.get("edges"), "claim.edges")):
         where = f"claim.edges[{e}]"
         entry = _dict(entry, where)
         a, b = (_int(entry.get(key), f"{where}.{key}", 0, count) for key in "ab")
-        edge = (min(a, b), max(a, b), _neurons(entry.get("neurons"), f"{where}.neurons"))
-        _require(edge[:2] not in pairs, f"{where}: the pair {edge[:2]} is listed twice")
-        _require(edge in edges, f"{where}: no certified facet joins regions {a} and {b} with "
-                 "these neurons")
-        pairs.add(edge[:2])
-        listed.add(edge)
-    _require(listed == edges, "claim.edges: misses the facets between regions "
-             f"{_show(sorted(e[:2] for e in edges - listed))}")
+        pair = (min(a, b), max(a, b))
+        _require(pair not in listed, f"{where}: the pair {pair} is listed twice")
+        _require(pair in edges, f"{where}: no certified facet joins regions {a} and {b}")
+        neurons = _neurons(entry.get("neurons"), f"{where}.neurons")
+        _require(neurons == tuple(sorted(edges[pair])), f"{where}.neurons: the facets between "
+                 f"regions {a} and {b} carry {_show(sorted(map(list, edges[pair])))}")
+        listed.add(pair)
+    _require(listed == edges.keys(), "claim.edges: misses the facets between regions "
+             f"{_show(sorted(edges.keys() - listed))}")
     return [f"{count} regions, {len(edges)} edges; witnesses, facets, redundancy proofs and "
             "completeness verified",
             f"{n_facets} facet witnesses and {n_redundant} Motzkin redundancy proofs"]

@@ -61,8 +61,7 @@ def regions_certificate(net: Network, domain, regions) -> dict[str, Any]:
     ``regions``): witnesses, facet witnesses, Motzkin vectors for the groups that are no
     facet (deep_global.md 3.2, 3.5), and the claimed patterns, affine maps and edges.
 
-    Raises CertificationError for a facet shared by neurons of several layers (the
-    neighbour rule does not decide its neighbour).
+    Raises CertificationError only on an internal inconsistency.
     """
     from ..domain import domain_to_doc
     from ..errors import CertificationError
@@ -84,10 +83,6 @@ def regions_certificate(net: Network, domain, regions) -> dict[str, Any]:
             neurons, boundary = group_labels(r.rows, members)
             f = facets.get((tuple(map(tuple, neurons)), tuple(boundary)))
             if f is not None:
-                if f["neighbour"] is None and not boundary:
-                    raise CertificationError(
-                        f"region {i}: the facet of neurons {neurons} spans several layers; "
-                        "its neighbour is not determined, completeness cannot be certified")
                 entry["facets"].append({"neurons": neurons, "boundary": boundary,
                                         "witness": vec(f["witness"]),
                                         "neighbour": f["neighbour"]})
