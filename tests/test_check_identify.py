@@ -16,7 +16,7 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_check_regions import assert_invalid  # one failure message naming the words
 
@@ -186,17 +186,62 @@ def test_subset_search_on_wider_networks():
 
 
 def test_too_many_neurons_for_the_exhaustive_search():
+    # In dimension 1 with one output, 41 neurons leave 40 free kernel coordinates and 21
+    # per half for meeting in the middle: beyond 2^20 sums either way.
     kinks = [F(i, 50) for i in range(41)]
     doc = shallow_doc([[[1]] * 41, [[1] * 41]], [[-k for k in kinks], [0]],
                       Domain.box([(-1, 1)]), crossings(kinks))
-    assert_invalid(doc, "too many neurons for the checker's exhaustive search")
+    assert_invalid(doc, "condition (iv) needs a search over 41 neurons",
+                   "beyond the checker's limit")
+
+
+def _wide(n: int, dim: int, outputs: int, seed: int) -> tuple[Network, Domain]:
+    rng = random.Random(seed)
+    w1 = [[rng.choice([-3, -2, -1, 1, 2, 3]) for _ in range(dim)] for _ in range(n)]
+    b1 = [F(rng.randint(-5, 5), 11) for _ in range(n)]
+    w2 = [[rng.choice([-4, -3, -2, -1, 1, 2, 3, 4]) for _ in range(n)] for _ in range(outputs)]
+    return Network.from_lists([w1, w2], [b1, [0] * outputs]), Domain.box([(-1, 1)] * dim)
+
+
+def test_wide_networks_are_certified_through_the_kernel():
+    # 60 neurons, d = 6, 8 outputs: [v_i w_i^T] has 48 rows, so at most 12 free kernel
+    # coordinates; the exhaustive search over 60 neurons would need 2 x 2^30 sums.
+    net, box = _wide(60, 6, 8, seed=3)
+    result = identify(net, box)
+    assert result.verdict == "identifiable"
+    assert check_certificate(identify_certificate(net, box, result)).valid
+    # Neuron 59 becomes the opposite of neuron 0's outer product, with its own hyperplane.
+    w, b = [[list(r) for r in layer] for layer in net.weights], [list(v) for v in net.biases]
+    w[0][59] = list(w[0][0])
+    b[0][59] = F(1, 13) if b[0][0] != F(1, 13) else F(-1, 13)  # not a twin: (iii) holds
+    for row in w[1]:
+        row[59] = -row[0]
+    doc = identify_certificate(net, box, result)
+    doc["network"] = network_to_doc(Network.from_lists(w, b))
+    crossing = doc["evidence"]["crossing"][59]
+    crossing["below"], crossing["above"] = (
+        [str(v) for v in point] for point in _crossing_points(w[0][59], b[0][59]))
+    assert_invalid(doc, "condition (iv) fails", "S = [0, 59]")
+
+
+def _crossing_points(row, bias) -> tuple[list, list]:
+    """Points of [-1, 1]^d with row . x + bias < 0 and > 0, near the centre."""
+    k = next(i for i, v in enumerate(row) if v)
+    step = [F(0)] * len(row)
+    step[k] = F(1, 2) / row[k]
+    base = [F(0)] * len(row)
+    base[k] = -F(bias) / row[k]
+    return ([u - v for u, v in zip(base, step)], [u + v for u, v in zip(base, step)])
 
 
 def test_zero_sum_subset_agrees_with_brute_force():
     rng = random.Random(5)
-    for _ in range(400):
-        n, dim = rng.randint(1, 7), rng.randint(1, 3)
+    for _ in range(600):
+        n, dim = rng.randint(1, 9), rng.randint(1, 4)
         vectors = [tuple(rng.randint(-2, 2) for _ in range(dim)) for _ in range(n)]
+        if dim >= 3 and rng.random() < 0.5:  # blocks: several components in the kernel
+            vectors = [v[:2] + (0,) * (dim - 2) if i % 2 else (0, 0) + v[2:]
+                       for i, v in enumerate(vectors)]
         brute = [s for size in range(1, n + 1) for s in itertools.combinations(range(n), size)
                  if not any(sum(vectors[i][k] for i in s) for k in range(dim))]
         found = _zero_sum_subset(vectors, dim)
@@ -261,6 +306,44 @@ def test_invariants_agree_on_equivalent_networks(data):
     theta, theta2 = (_network(network_to_doc(n), "network") for n in (net, other))
     for _, invariant in _INVARIANTS:
         assert invariant(*theta) == invariant(*theta2)
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_canonical_form_is_an_invariant_with_tied_neurons(data):
+    # Tie groups (equal normalised rows) are ordered every way; the least result is the
+    # invariant (deep_global.md 1.1), so equivalent networks must agree.
+    net = data.draw(xst.networks(widths=st.sampled_from([(1, 2, 2, 1), (2, 3, 2, 1),
+                                                         (1, 2, 3, 2, 1), (2, 2, 2, 2)])))
+    w, b = [[list(r) for r in layer] for layer in net.weights], [list(v) for v in net.biases]
+    for l in range(net.depth - 1):  # neuron 1 of every hidden layer: a twin of neuron 0
+        lam = data.draw(st.sampled_from([1, 2, F(1, 3)]))
+        w[l][1], b[l][1] = [lam * v for v in w[l][0]], lam * b[l][0]
+    net = Network.from_lists(w, b)
+    other = data.draw(xst.equivalent_networks(net))
+    canonical = dict(_INVARIANTS)["the canonical form (deep_global.md 1.1)"]
+    theta, theta2 = (_network(network_to_doc(n), "network") for n in (net, other))
+    assert canonical(*theta) is not None and canonical(*theta) == canonical(*theta2)
+
+
+def test_twins_whose_outgoing_weights_change_are_not_equivalent():
+    # Layer-2 twins relu(-relu(-x0)) are dead on the domain (N2a); theta' doubles the
+    # output weight of one of them. The canonical form sees it once twins are ordered
+    # both ways.
+    net = Network.from_lists([[[-1, 0]], [[-1], [-1]], [[1, 1]]], [[0], [0, 0], [0]])
+    box = Domain.box([(-1, 1), (-1, 1)])
+    result = identify(net, box)
+    assert result.verdict == "not-identifiable" and "N2a" in result.theorem
+    checked = check_certificate(identify_certificate(net, box, result))
+    assert checked.valid and "canonical form" in " ".join(checked.messages)
+    # A permuted, rescaled copy of theta itself is equivalent: no invariant may differ.
+    copy_ = permute_layer(rescale_neuron(net, 1, 1, 3), 1, [1, 0])
+    regions = regions_certificate(difference_network(net, copy_), box,
+                                  enumerate_regions(difference_network(net, copy_), box))
+    doc = identify_certificate(net, box, result)
+    doc["evidence"] = {"counterexample": network_to_doc(copy_),
+                       "difference": {"claim": regions["claim"], "evidence": regions["evidence"]}}
+    assert_invalid(doc, "not shown to be non-equivalent")
 
 
 # ------------------------------------------------------------------ locally-identifiable

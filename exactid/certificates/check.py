@@ -37,7 +37,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import groupby, pairwise, permutations, product
 from typing import Any
 
 import flint
@@ -682,7 +682,7 @@ def _check_regions(weights: list, biases: list, domain: list[list], claim: dict,
 
 
 # ------------------------------------------------------------------ identifiability certificates
-_MAX_SUBSET_NEURONS = 40  # 2 x 2^20 subset sums: the largest exhaustive search we run
+_MAX_SEARCH_BITS = 20  # 2^20 subset sums per search: the largest exhaustive search we run
 
 
 def _nested(where: str, check: Any, *args: Any) -> Any:
@@ -726,12 +726,12 @@ def _subset_sums(vectors: list[tuple[int, ...]], dim: int) -> list[tuple[int, tu
     return sums
 
 
-def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | None:
+def _meet_in_the_middle(vectors: list[tuple[int, ...]], dim: int) -> list[int] | None:
     """Return the indices of a non-empty subset of the integer vectors with sum 0, or None.
 
-    Meet in the middle: a subset is a subset A of the first half together with a subset B
-    of the second, and sums to 0 iff sum(A) = -sum(B). The dict of first-half sums keeps a
-    non-empty A when there is one, so the empty A is paired only with a non-empty B.
+    A subset is a subset A of the first half together with a subset B of the second, and
+    sums to 0 iff sum(A) = -sum(B). The dict of first-half sums keeps a non-empty A when
+    there is one, so the empty A is paired only with a non-empty B.
     """
     half = len(vectors) // 2
     first: dict[tuple, int] = {}
@@ -744,6 +744,77 @@ def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | No
             found = other | mask << half
             return [i for i in range(len(vectors)) if found >> i & 1]
     return None
+
+
+def _free_assignments(rref: flint.fmpq_mat, pivots: list[tuple[int, int]], free: list[int]
+                      ) -> list[int] | None:
+    """A non-zero 0/1 kernel vector of the RREF supported on ``pivots`` (row, column) and
+    the ``free`` columns, or None: each assignment of the free coordinates fixes the pivot
+    ones, which must be 0 or 1. Gray code: one free coordinate changes per step."""
+    dens = [math.lcm(*(int(rref[r, j].q) for j in free)) for r, _ in pivots]
+    # integers: pivot value times its row's denominator, which must be 0 or that denominator
+    coef = [[int(rref[r, j].p) * (den // int(rref[r, j].q)) for (r, _), den in zip(pivots, dens)]
+            for j in free]
+    values = [0] * len(pivots)
+    bits = [0] * len(free)
+    for step in range(1, 2 ** len(free)):
+        k = (step & -step).bit_length() - 1
+        bits[k] ^= 1
+        values = ([v - c for v, c in zip(values, coef[k])] if bits[k] else
+                  [v + c for v, c in zip(values, coef[k])])
+        if all(v == 0 or v == den for v, den in zip(values, dens)):
+            return sorted([c for (_, c), v in zip(pivots, values) if v]
+                          + [j for j, bit in zip(free, bits) if bit])
+    return None
+
+
+def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | None:
+    """Return the indices of a non-empty subset of the integer vectors with sum 0, or None.
+
+    Linear algebra first (shallow.md 6.4): a zero sum is a 0/1 vector in the kernel of
+    M = [m_1 ... m_N]. From the RREF of M, the columns split into components (joined when
+    a pivot row has a non-zero entry in a free column); the spans of different components
+    meet only in 0, so a zero-sum subset restricted to each component still sums to zero,
+    and each component is searched alone: through its 2^q free assignments (q its free
+    columns) or by meeting in the middle over its columns, whichever is smaller. Raises
+    _Invalid when both exceed 2^_MAX_SEARCH_BITS sums in one component.
+    """
+    zero = next((i for i, v in enumerate(vectors) if not any(v)), None)
+    if zero is not None:
+        return [zero]
+    n = len(vectors)
+    rref, rank = flint.fmpq_mat(dim, n, [vectors[j][i] for i in range(dim)
+                                         for j in range(n)]).rref()
+    pivots = [(r, next(j for j in range(n) if rref[r, j] != 0)) for r in range(rank)]
+    free = sorted(set(range(n)) - {c for _, c in pivots})
+    parent = list(range(n))
+
+    def root(j: int) -> int:
+        while parent[j] != j:
+            parent[j] = parent[parent[j]]
+            j = parent[j]
+        return j
+
+    for r, c in pivots:
+        for j in free:
+            if rref[r, j] != 0:
+                parent[root(j)] = root(c)
+    for part in {root(j) for j in free}:
+        cols = [j for j in range(n) if root(j) == part]
+        f = [j for j in free if root(j) == part]
+        half = (len(cols) + 1) // 2
+        if min(len(f), half) > _MAX_SEARCH_BITS:
+            raise _Invalid(f"network: condition (iv) needs a search over {len(cols)} neurons "
+                           f"with {len(f)} free ones, beyond the checker's limit of "
+                           f"2^{_MAX_SEARCH_BITS} subset sums")
+        if len(f) <= half:
+            found = _free_assignments(rref, [(r, c) for r, c in pivots if root(c) == part], f)
+        else:
+            found = _meet_in_the_middle([vectors[j] for j in cols], dim)
+            found = None if found is None else [cols[k] for k in found]
+        if found is not None:
+            return found
+    return None  # columns in no component with a free column are independent of the rest
 
 
 def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dict) -> list[str]:
@@ -782,8 +853,6 @@ def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dic
         _require(j == i, f"claim.verdict: 'identifiable', but hidden neurons {j} and {i} are "
                  "twins: their rows (w, b) are collinear (condition (iii) fails)")
     done.append("(iii) no two rows (w_i, b_i) are collinear")
-    _require(n <= _MAX_SUBSET_NEURONS, f"network: {n} hidden neurons are too many neurons for "
-             f"the checker's exhaustive search (at most {_MAX_SUBSET_NEURONS}) of condition (iv)")
     products = [[a * w for a in v for w in row] for v, row in zip(vs, weights[0], strict=True)]
     scale = math.lcm(*(int(u.q) for p in products for u in p))
     subset = _zero_sum_subset([tuple(int(u.p) * (scale // int(u.q)) for u in p)
@@ -791,7 +860,7 @@ def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dic
     _require(subset is None, f"claim.verdict: 'identifiable', but v_i w_i^T sums to zero over "
              f"the hidden neurons S = {subset} (condition (iv) fails)")
     done.append(f"(iv) no non-empty subset S of the {n} neurons has sum_S v_i w_i^T = 0 "
-                "(exhaustive search)")
+                "(exhaustive search on the kernel of [v_i w_i^T])")
     done.append("theta is identifiable from the domain (shallow theorem, shallow.md 2)")
     return done
 
@@ -840,21 +909,40 @@ def _canonical_neurons(weights: list, biases: list) -> tuple | None:
     return tuple(sorted(kappas))
 
 
+_MAX_TIE_ORDERS = 720  # orderings tried inside the tie groups of one layer
+
+
 def _canonical_form(weights: list, biases: list) -> tuple | None:
-    """Return canon(theta) of deep_global.md 1.1 (two or more hidden layers), or None when a
-    layer has ties or a neuron with zero incoming row and bias."""
+    """Return canon(theta) of deep_global.md 1.1 (two or more hidden layers): the least
+    result over every ordering inside the tie groups (neurons with equal normalised rows),
+    which is the same for ~P-equivalent networks. None when a hidden neuron has zero
+    incoming row and bias, or the tie groups allow more than _MAX_TIE_ORDERS orderings."""
     if len(weights) < 3:
         return None
-    ws, bs = [[list(row) for row in w] for w in weights], [list(b) for b in biases]
-    for l in range(len(ws) - 1):
+
+    def canon(l: int, ws: list, bs: list) -> tuple | None:
+        if l == len(ws) - 1:
+            return (tuple(map(tuple, ws[l])), tuple(bs[l]))
         rows = [_normalised([*row, b]) for row, b in zip(ws[l], bs[l], strict=True)]
-        if None in rows or len(set(rows)) < len(rows):
+        if None in rows:
             return None
         scales = [max(abs(v) for v in [*row, b]) for row, b in zip(ws[l], bs[l], strict=True)]
         order = sorted(range(len(rows)), key=rows.__getitem__)
-        ws[l], bs[l] = [list(rows[j][:-1]) for j in order], [rows[j][-1] for j in order]
-        ws[l + 1] = [[row[j] * scales[j] for j in order] for row in ws[l + 1]]
-    return tuple(tuple(map(tuple, w)) for w in ws) + tuple(map(tuple, bs))
+        ties = [list(g) for _, g in groupby(order, key=rows.__getitem__)]
+        if math.prod(math.factorial(len(g)) for g in ties) > _MAX_TIE_ORDERS:
+            return None
+        head = (tuple(rows[j] for j in order),)
+        best = None
+        for choice in product(*(permutations(g) for g in ties)):
+            order = [j for g in choice for j in g]
+            nxt = [[row[j] * scales[j] for j in order] for row in ws[l + 1]]
+            rest = canon(l + 1, [*ws[:l + 1], nxt, *ws[l + 2:]], bs)
+            if rest is None:
+                return None
+            best = rest if best is None else min(best, rest)
+        return head + best
+
+    return canon(0, [[list(row) for row in w] for w in weights], [list(b) for b in biases])
 
 
 _INVARIANTS = (
