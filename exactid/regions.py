@@ -336,9 +336,18 @@ def _multiple(form: tuple[int, ...], const: int, row: tuple) -> Fraction | None:
     return None
 
 
-def across(integer: _Integer, pattern, row: IntRow, neurons: list) -> tuple:
+def flat_neurons(integer: _Integer, pattern) -> set[tuple[int, int]]:
+    """The hidden neurons identically zero on the region with ``pattern``."""
+    a_all, c_all = integer.forms(pattern)
+    return {(layer, j) for layer, (a, c) in enumerate(zip(a_all, c_all))
+            for j, (form, const) in enumerate(zip(a, c)) if const == 0 and not any(form)}
+
+
+def across(integer: _Integer, pattern, row: IntRow, neurons: list,
+           flat: set[tuple[int, int]]) -> tuple:
     """The pattern just across the facet of the region with ``pattern`` that lies on the
-    hyperplane of ``row`` and carries ``neurons`` (its group's neuron labels).
+    hyperplane of ``row`` and carries ``neurons`` (its group's neuron labels); ``flat``
+    are the region's neurons identically zero (``flat_neurons``).
 
     Neighbour rule of deep_global.md 2, extended to facets shared by several layers and to
     neurons identically zero on the region (docs/certificates.md, "Across a facet"): with
@@ -346,12 +355,9 @@ def across(integer: _Integer, pattern, row: IntRow, neurons: list) -> tuple:
     neuron whose form is no multiple of ell keeps its bit (it is non-zero on the facet)
     and every other one takes the sign of its form's multiple of ell on the far side.
     """
-    old_a, old_c = integer.forms(pattern)
-    moving = {tuple(v) for v in neurons}
     first = min(layer for layer, _ in neurons)
-    for layer in range(first + 1, len(pattern)):  # zero forms downstream change too
-        moving |= {(layer, j) for j, (form, const) in enumerate(zip(old_a[layer], old_c[layer]))
-                   if const == 0 and not any(form)}
+    # zero forms downstream change too
+    moving = {tuple(v) for v in neurons} | {v for v in flat if v[0] > first}
     if all(layer == first for layer, _ in moving):
         return tuple(tuple(bit ^ ((layer, j) in moving) for j, bit in enumerate(bits))
                      for layer, bits in enumerate(pattern))
@@ -396,11 +402,13 @@ def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: l
     edges: dict[tuple[int, int], dict] = {}
     shared_witness: dict[tuple, Vec] = {}
     for i, r in enumerate(regions):
+        flat = flat_neurons(integer, r.pattern)
         for members in groups(r.rows):
             neurons, boundary = group_labels(r.rows, members)
             neighbour = None
             if neurons and not boundary:
-                neighbour = index.get(across(integer, r.pattern, r.rows[members[0]], neurons))
+                neighbour = index.get(across(integer, r.pattern, r.rows[members[0]], neurons,
+                                             flat))
                 if neighbour is None:
                     continue  # a facet has a full-dimensional region across it
             witness = None
