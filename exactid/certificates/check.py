@@ -909,7 +909,7 @@ def _canonical_neurons(weights: list, biases: list) -> tuple | None:
     return tuple(sorted(kappas))
 
 
-_MAX_TIE_ORDERS = 720  # orderings tried inside the tie groups of one layer
+_MAX_TIE_ORDERS = 5040  # orderings of tie groups tried, over all layers together
 
 
 def _canonical_form(weights: list, biases: list) -> tuple | None:
@@ -919,6 +919,7 @@ def _canonical_form(weights: list, biases: list) -> tuple | None:
     incoming row and bias, or the tie groups allow more than _MAX_TIE_ORDERS orderings."""
     if len(weights) < 3:
         return None
+    budget = [_MAX_TIE_ORDERS]
 
     def canon(l: int, ws: list, bs: list) -> tuple | None:
         if l == len(ws) - 1:
@@ -929,7 +930,8 @@ def _canonical_form(weights: list, biases: list) -> tuple | None:
         scales = [max(abs(v) for v in [*row, b]) for row, b in zip(ws[l], bs[l], strict=True)]
         order = sorted(range(len(rows)), key=rows.__getitem__)
         ties = [list(g) for _, g in groupby(order, key=rows.__getitem__)]
-        if math.prod(math.factorial(len(g)) for g in ties) > _MAX_TIE_ORDERS:
+        budget[0] -= math.prod(math.factorial(len(g)) for g in ties)
+        if budget[0] < 0:
             return None
         head = (tuple(rows[j] for j in order),)
         best = None
