@@ -8,6 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exactid import strategies as xst
+from exactid.certificates.check import check_certificate
+from exactid.certificates.schema import regions_certificate
 from exactid.cli import main
 from exactid.domain import Domain, domain_from_doc
 from exactid.errors import InputError
@@ -222,3 +224,59 @@ def test_cli_regions_writes_nothing_when_one_output_path_is_bad(tmp_path, capsys
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and str(bad) in err
     assert not good.exists()
+
+
+def test_neighbour_across_a_facet_of_two_layers_is_not_a_flip():
+    # relu(relu(x) + relu(-x)) = |x| on [-1, 1]: on either side the three neurons share the
+    # facet x = 0, but the layer-1 neuron is on both sides, so flipping the whole group
+    # would give a pattern that is no region (docs/certificates.md, "Across a facet").
+    net = Network.from_lists([[[1], [-1]], [[1, 1]], [[1]]], [[0, 0], [0], [0]])
+    box = Domain.box([(-1, 1)])
+    rs = enumerate_regions(net, box)
+    assert sorted(r.pattern for r in rs.regions) == [((0, 1), (1,)), ((1, 0), (1,))]
+    assert [e["neurons"] for e in rs.edges] == [[[0, 0], [0, 1], [1, 0]]]
+    assert all(f["neighbour"] == 1 - i for i, r in enumerate(rs.regions) for f in r.facets
+               if not f["boundary"])
+    doc = regions_certificate(net, box, rs)
+    assert check_certificate(doc).valid
+    for r in doc["evidence"]["regions"]:  # the flipped pattern is not across the facet
+        facet = next(f for f in r["facets"] if not f["boundary"])
+        facet["neighbour"] = doc["evidence"]["regions"].index(r)
+    assert not check_certificate(doc).valid
+
+
+@st.composite
+def _small_integer_networks(draw):
+    """Networks with weights in {-1, 0, 1, 2} and biases in {-1, 0, 1}: coinciding zero
+    sets across layers, dead neurons and neurons identically zero on regions are common."""
+    widths = draw(st.sampled_from([(1, 2, 2, 1), (2, 2, 2, 1), (2, 3, 2, 1), (2, 2, 2, 2, 1),
+                                   (1, 2, 1, 2, 1)]))
+    weights = [[[draw(st.sampled_from([-1, 0, 1, 2])) for _ in range(widths[l])]
+                for _ in range(widths[l + 1])] for l in range(len(widths) - 1)]
+    biases = [[draw(st.sampled_from([-1, 0, 1])) for _ in range(widths[l + 1])]
+              for l in range(len(widths) - 1)]
+    return Network.from_lists(weights, biases)
+
+
+@settings(max_examples=40, deadline=None)
+@given(_small_integer_networks(), st.data())
+def test_degenerate_networks_get_complete_certified_regions(net, data):
+    box = Domain.box([(-1, 1)] * net.n_inputs)
+    rs = enumerate_regions(net, box)  # raises if the adjacency graph is not connected
+    assert check_certificate(regions_certificate(net, box, rs)).valid
+    neighbours = {(i, f["neighbour"]) for i, r in enumerate(rs.regions) for f in r.facets
+                  if f["neighbour"] is not None}
+    assert all((j, i) in neighbours for i, j in neighbours)  # facets pair up
+    patterns = {r.pattern: r for r in rs.regions}
+    for _ in range(10):  # random points: off the kinks, a neuron is 0 only where flat
+        x = data.draw(st.lists(st.fractions(-1, 1, max_denominator=97).filter(
+            lambda v: -1 < v < 1), min_size=net.n_inputs, max_size=net.n_inputs))
+        p = tuple(tuple(int(z > 0) for z in layer) for layer in net.preactivations(x)[:-1])
+        if p in patterns:
+            a, c = patterns[p].affine
+            assert tuple(sum(ai * xi for ai, xi in zip(row, x)) + ci
+                         for row, ci in zip(a, c)) == net(x)
+        else:  # then x is on a kink: on the boundary of the closure of a listed region
+            slacks = [[sum(ai * xi for ai, xi in zip(a, x)) - beta for a, beta, _ in r.rows]
+                      for r in rs.regions]
+            assert any(max(s) == 0 for s in slacks)
