@@ -280,3 +280,15 @@ def test_degenerate_networks_get_complete_certified_regions(net, data):
             slacks = [[sum(ai * xi for ai, xi in zip(a, x)) - beta for a, beta, _ in r.rows]
                       for r in rs.regions]
             assert any(max(s) == 0 for s in slacks)
+
+
+def test_coordinates_beyond_what_highs_treats_as_finite():
+    # HiGHS reads bounds >= 1e20 as infinite; the exact simplex decides instead. Three
+    # lines through (1e24, 2e24) cut the box [0, 1e25]^2 into 6 regions.
+    big = 10**24
+    net = Network.from_lists([[[1, 0], [0, 1], [1, 1]], [[1, 1, 1]]],
+                             [[-big, -2 * big, -3 * big], [0]])
+    box = Domain.box([(0, 10 * big), (0, 10 * big)])
+    rs = enumerate_regions(net, box)
+    assert rs.count == 6 and len(rs.edges) == 6
+    assert check_certificate(regions_certificate(net, box, rs)).valid
