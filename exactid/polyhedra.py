@@ -413,8 +413,8 @@ def maximize(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
     """Exact maximum of q . x over the bounded non-empty polytope {a x <= beta}.
 
     HiGHS suggests an optimal vertex; the exact vertex and dual multipliers are solved on
-    its active rows with fmpq and checked (deep_global.md 3.3); SymPy's exact simplex is
-    the fallback.
+    its active rows (multipliers on the float dual's support first) with fmpq and checked
+    (deep_global.md 3.3); the exact simplex ``_simplex`` on the dual is the fallback.
 
     Examples
     --------
