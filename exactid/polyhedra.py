@@ -389,17 +389,10 @@ def _motzkin_on_support(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
     unknowns = len(support) + len(e)
     rows = [[a[k][i] for k in support] + [er[i] for er in e] + [0] for i in range(dim)]
     rows.append([1] * len(support) + [0] * len(e) + [1])
-    m = flint.fmpq_mat(len(rows), unknowns + 1, [_q(v) for row in rows for v in row])
-    rref, rank = m.rref()
-    sol = [Fraction(0)] * unknowns
-    col = 0
-    for i in range(rank):
-        while col <= unknowns and rref[i, col] == 0:
-            col += 1
-        if col == unknowns:
-            return None  # inconsistent on this support
-        sol[col] = _frac(rref[i, unknowns])
-        col += 1
+    sol = _particular(flint.fmpq_mat(len(rows), unknowns + 1,
+                                     [_q(v) for row in rows for v in row]))
+    if sol is None:
+        return None  # inconsistent on this support
     y = [Fraction(0)] * len(a)
     for k, v in zip(support, sol):
         y[k] = v
