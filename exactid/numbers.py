@@ -14,6 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import accumulate
 from typing import Any
 
 __all__ = [
@@ -129,11 +130,70 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a finite number")
 
 
+MAX_JSON_DEPTH = 100
+"""Deepest nesting of arrays and objects that :func:`loads_json` accepts. exactid's own
+documents nest at most 10 levels whatever the size of the network (an identify
+certificate: evidence, difference, evidence, regions, a region, facets, a facet, neurons,
+a neuron), so the limit leaves a tenfold margin while staying far below Python's
+recursion limit (1000), which the parser would otherwise hit with a traceback."""
+
+MAX_JSON_SIZE = 2**30
+"""Longest JSON text accepted: 1 GiB (characters of a text given to :func:`loads_json`,
+bytes of a file read by ``exactid.formats.read_json``). The certificates of large networks
+reach hundreds of megabytes; parsing takes about four times the size of the text in
+memory, so a larger input would need more memory than most machines have. An input above
+the limit is rejected before it is read."""
+
+# A JSON string, escapes included, so that brackets inside strings do not count. The
+# closing quote is optional: an unterminated string runs to the end of the text, so every
+# match succeeds at its first quote and the scan stays linear (a required closing quote
+# would retry from every later quote: quadratic time on '"' + '\\"' * n).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*"?')
+_NOT_BRACKET = re.compile(r'[^\[\]{}]+')
+_BRACKET_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of ``[`` and ``{`` outside strings (a linear scan).
+
+    On text that is not valid JSON the result is still an upper bound of the depth the
+    parser reaches before it stops: the strings of any prefix it accepts are matched here
+    as the same tokens.
+    """
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets), initial=0))
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                name = repr(key) if len(key) <= 60 else repr(key[:60]) + "..."
+                raise ValueError(f"duplicate key {name} in a JSON object")
+            seen.add(key)
+    return obj
+
+
 def loads_json(text: str) -> Any:
     """Parse JSON text, keeping decimal numbers as exact text (never binary floats).
 
     Integers become ``int``; decimal numbers become a ``str`` subclass holding their
-    text, which :func:`parse_rational` converts exactly. ``NaN`` and ``Infinity`` are
-    rejected with ``ValueError``.
+    text, which :func:`parse_rational` converts exactly. ``ValueError`` (one line) is
+    raised for ``NaN`` and ``Infinity``, for an object with a duplicate key, for nesting
+    deeper than :data:`MAX_JSON_DEPTH` and for a text longer than :data:`MAX_JSON_SIZE`;
+    malformed JSON raises ``json.JSONDecodeError`` (a ``ValueError``).
     """
-    return json.loads(text, parse_float=JsonDecimal, parse_constant=_reject_constant)
+    if len(text) > MAX_JSON_SIZE:
+        raise ValueError(f"JSON text too large ({len(text)} characters, the limit is "
+                         f"{MAX_JSON_SIZE})")
+    depth = _json_depth(text)
+    if depth > MAX_JSON_DEPTH:
+        raise ValueError(f"JSON nested too deeply ({depth} levels of arrays and objects, "
+                         f"the limit is {MAX_JSON_DEPTH})")
+    try:
+        return json.loads(text, parse_float=JsonDecimal, parse_constant=_reject_constant,
+                          object_pairs_hook=_unique_keys)
+    except RecursionError:  # not reached below MAX_JSON_DEPTH; kept as a safety net
+        raise ValueError("JSON nested too deeply") from None

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..network import Network, as_samples
-from ..numbers import format_rational, loads_json, parse_rational
+from ..numbers import MAX_JSON_SIZE, format_rational, loads_json, parse_rational
 
 NETWORK_FORMAT = "exactid.network/1"
 
@@ -26,14 +26,34 @@ def number_to_json(q: Fraction) -> int | str:
     return q.numerator if q.denominator == 1 else format_rational(q)
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """Return the parsed content of a JSON file, decimals kept exact."""
+def _read_text(path: str | os.PathLike) -> str:
+    """The UTF-8 text of an input file of at most ``MAX_JSON_SIZE`` bytes (InputError
+    otherwise; a larger regular file is rejected before it is read)."""
+    too_large = f"{path}: file too large (the limit is {MAX_JSON_SIZE} bytes)"
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            if os.fstat(fh.fileno()).st_size > MAX_JSON_SIZE:
+                raise InputError(too_large)
+            data = fh.read(MAX_JSON_SIZE + 1)  # bounded even for /dev/zero or a pipe
+        if len(data) > MAX_JSON_SIZE:
+            raise InputError(too_large)
+        return data.decode("utf-8")
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
+    except MemoryError:
+        raise InputError(f"{path}: not enough memory to read the file") from None
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Return the parsed content of a JSON file, decimals kept exact.
+
+    Every failure is an ``InputError`` with one line naming the file: unreadable, not
+    UTF-8, larger than ``MAX_JSON_SIZE`` bytes, malformed, nested deeper than
+    ``MAX_JSON_DEPTH``, an object with a duplicate key, NaN or Infinity.
+    """
+    text = _read_text(path)
     try:
         return loads_json(text)
     except json.JSONDecodeError as exc:
@@ -41,6 +61,10 @@ def read_json(path: str | os.PathLike) -> Any:
                          f"column {exc.colno})") from None
     except ValueError as exc:
         raise InputError(f"{path}: {exc}") from None
+    except RecursionError:  # prevented by MAX_JSON_DEPTH; kept as a safety net
+        raise InputError(f"{path}: JSON nested too deeply") from None
+    except MemoryError:
+        raise InputError(f"{path}: not enough memory to parse the JSON") from None
 
 
 def network_to_doc(net: Network) -> dict:
@@ -97,10 +121,7 @@ def samples_from_doc(doc: Any, dim: int, where: str = "samples") -> list[list[Fr
 
 
 def _read_csv(path: str | os.PathLike) -> list[list[Fraction]]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
+    text = _read_text(path)
     rows = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
