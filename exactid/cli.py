@@ -23,6 +23,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"exactid: {message} (see 'exactid --help')\n")
 
 
+_SEED_HELP = ("seed of the random primes, for reproducible certificates (default: drawn from "
+              "the operating system)")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="exactid", description="Exact, certified identifiability verdicts for "
                 "ReLU networks with rational weights.")
@@ -32,9 +36,12 @@ def _parser() -> argparse.ArgumentParser:
     loc.add_argument("--samples", required=True, help="JSON array of arrays, or CSV")
     loc.add_argument("--json", action="store_true", help="print one JSON object")
     loc.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
-    loc.add_argument("--seed", type=int, default=0, help="seed of the random primes")
+    loc.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
+    loc.add_argument("--float-check", action="store_true",
+                     help="also compute numpy's float64 rank of the same Jacobian "
+                     "(float_rank_jacobian; off by default: it never changes the verdict)")
     loc.add_argument("--no-float-check", action="store_true",
-                     help="skip the float64 numpy rank cross-check")
+                     help="skip the float64 cross-check (the default; kept for old scripts)")
     ev = sub.add_parser("eval", help="exact outputs and activation patterns")
     ev.add_argument("network")
     ev.add_argument("--samples", required=True)
@@ -64,13 +71,13 @@ def _parser() -> argparse.ArgumentParser:
     idf.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     idf.add_argument("--json", action="store_true")
     idf.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
-    idf.add_argument("--seed", type=int, default=0, help="seed of the random primes")
+    idf.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     ds = sub.add_parser("design-sample", help="a small sample in a domain for the local test")
     ds.add_argument("network")
     ds.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     ds.add_argument("--out", metavar="X.json", help="write the sample to X.json")
     ds.add_argument("--json", action="store_true")
-    ds.add_argument("--seed", type=int, default=0, help="seed of the random primes")
+    ds.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
     return p
 
@@ -114,7 +121,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
     samples = read_samples(args.samples, net.n_inputs)
     result = local_verdict(net, samples, seed=args.seed,
                            certificate=bool(args.certificate),
-                           float_check=not args.no_float_check)
+                           float_check=args.float_check and not args.no_float_check)
     if args.certificate:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
     if args.json:

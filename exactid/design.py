@@ -75,7 +75,7 @@ class DesignResult:
                 "designed_points": self.designed, "samples": samples_to_doc(self.samples)}
 
 
-def design_sample(net: Network, domain: Domain, *, seed: int = 0,
+def design_sample(net: Network, domain: Domain, *, seed: int | None = None,
                   regions: RegionSet | None = None) -> DesignResult:
     """A small rational sample in ``domain``, off every kink, on which the local rank
     test succeeds when any finite sample in the domain can (deep_global.md 6.1-6.2).

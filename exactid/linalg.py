@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -32,6 +33,7 @@ __all__ = [
     "Minor",
     "certified_rank",
     "full_column_rank_minor",
+    "prime_rng",
     "random_prime",
 ]
 
@@ -51,6 +53,16 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
     for s in range(0, a.shape[1], _CHUNK):
         out = (out + a[:, s:s + _CHUNK] @ b[s:s + _CHUNK]) % p
     return out
+
+
+def prime_rng(seed: int | None = None) -> random.Random:
+    """Return the source of random primes: seeded for reproducibility, otherwise seeded
+    from the operating system so that no input can be built to make the primes fail.
+
+    A bad prime never makes a rank wrong (it only weakens a lower bound, local.md 12.2),
+    but primes an input can predict could make every attempt fail on purpose.
+    """
+    return random.Random(secrets.randbits(128) if seed is None else seed)
 
 
 def random_prime(rng: random.Random, bits: int = PRIME_BITS, avoid: int = 1) -> int:

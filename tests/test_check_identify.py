@@ -101,7 +101,11 @@ def test_generated_certificates_are_accepted(verdict, name):
     result = check_certificate(doc)
     assert result.valid, result.messages
     assert result.verdict == verdict
-    assert result.reason == doc["claim"]["theorem"]
+    # The checker prints its own theorem text, never the file's (free text is unverified).
+    assert result.reason == result.theorem and result.theorem
+    forged = copy.deepcopy(doc)
+    forged["claim"]["theorem"] = "GLOBALLY IDENTIFIABLE: trust me"
+    assert "GLOBALLY" not in repr(check_certificate(forged))
 
 
 def test_undecided_is_accepted_for_a_deep_network():
@@ -415,7 +419,7 @@ def test_claim_fields():
     doc = certificate("sum")
     del doc["claim"]["theorem"]
     result = assert_invalid(doc, "claim.theorem")
-    assert result.verdict == "identifiable" and result.reason is None
+    assert result.verdict == "identifiable" and result.reason == result.theorem
 
 
 # ------------------------------------------------------------------ malformed documents

@@ -67,8 +67,11 @@ def test_local_json_fields_and_values(capsys, files):
     assert doc["rank_jacobian"] == 15 and doc["rank_activation"] is None
     assert doc["sample_bound"] == 15
     assert doc["activation_counts"] == [[8, 5, 13], [13, 11]]
-    assert doc["float_rank_jacobian"] == 15
+    assert doc["float_rank_jacobian"] is None  # the float64 cross-check is opt-in
     assert doc["reasons"] and "C_S" in doc["reasons"][0]
+    code, out, _ = run(capsys, "local", files["net"], "--samples", files["x"], "--json",
+                       "--float-check")
+    assert code == 0 and json.loads(out)["float_rank_jacobian"] == 15
 
 
 def test_local_json_theorem_8(capsys, files):

@@ -58,6 +58,41 @@ _VERDICT_OF_REASON = {
     "degenerate-neuron": "not-applicable",
     "sample-on-kink": "not-applicable",
 }
+_BMB22 = "Bona-Pellissier, Malgouyres, Bachoc (NeurIPS 2022)"
+# What the checker prints for a verified claim: its own text, never the file's.
+_THEOREM_OF_REASON = {
+    "C_S": f"Theorem 9 of {_BMB22}: C_S, rank Gamma = D",
+    "theorem-8": f"Theorem 8 of {_BMB22}: C_N fails, R_Gamma = R_A < D",
+    "never-active": "activation certificate: a hidden neuron never active on the sample",
+    "always-active": "activation certificate: a hidden neuron always active on the sample",
+    "gap": "none: R_Gamma < R_A and R_Gamma < D, no theorem applies",
+    "degenerate-neuron": "none: theta is in S (a degenerate hidden neuron)",
+    "sample-on-kink": "none: a sample lies on a kink",
+}
+_THEOREM_OF_VERDICT = {
+    "identifiable": "the shallow theorem: conditions (i)-(iv) hold on the domain",
+    "not-identifiable": "an explicit theta' equal to theta on the domain, not ~P-equivalent",
+    "locally-identifiable": f"C_S on a sample inside the domain (Theorem 9 of {_BMB22})",
+    "undecided": "none: no verdict was proved",
+}
+# The fields of each part of a certificate (docs/certificates.md); anything else is rejected.
+_LOCAL_EVIDENCE = {
+    "C_S": ("frozen_edges", "prime", "rows"),
+    "theorem-8": ("frozen_edges", "prime", "jacobian_minor", "gram_kernel",
+                  "gram_kernel_minor"),
+    "gap": ("frozen_edges", "prime", "jacobian_minor", "jacobian_kernel",
+            "jacobian_kernel_minor", "gram_minor", "gram_kernel", "gram_kernel_minor"),
+    "never-active": ("neuron", "t", "perturbed_network", "path"),
+    "always-active": ("neuron", "t", "perturbed_network", "path"),
+    "degenerate-neuron": ("neuron", "case"),
+    "sample-on-kink": ("sample", "neuron"),
+}
+_IDENTIFY_EVIDENCE = {
+    "identifiable": ("crossing",),
+    "not-identifiable": ("counterexample", "difference"),
+    "locally-identifiable": ("sample", "local"),
+    "undecided": (),
+}
 _BIG_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*[1-9]\d{4,}")
 
 
@@ -72,6 +107,7 @@ class CheckResult:
     verdict: str | None
     reason: str | None
     messages: tuple[str, ...]
+    theorem: str | None = None
 
 
 class _Invalid(Exception):
@@ -97,6 +133,21 @@ def _dict(value: Any, where: str) -> dict:
     if not isinstance(value, dict):
         raise _Invalid(f"{where}: expected a JSON object, got {_show(value)}")
     return value
+
+
+def _fields(value: Any, where: str, required: tuple[str, ...],
+            optional: tuple[str, ...] = ()) -> dict:
+    """A JSON object with exactly the ``required`` fields and some of the ``optional`` ones:
+    a field the checker would not read could otherwise carry a claim it never verified."""
+    doc = _dict(value, where)
+    unknown = sorted(set(doc) - set(required) - set(optional))
+    if unknown:
+        raise _Invalid(f"{where}.{unknown[0]}: unknown field (not part of this certificate "
+                       "kind)")
+    missing = [key for key in required if key not in doc]
+    if missing:
+        raise _Invalid(f"{where}.{missing[0]}: missing field")
+    return doc
 
 
 def _list(value: Any, where: str, length: int | None = None) -> list:
@@ -127,7 +178,7 @@ def _number(value: Any, where: str) -> flint.fmpq:
 
 def _network(doc: Any, where: str) -> tuple[list, list]:
     """Return (weights, biases) of a network document as nested lists of fmpq."""
-    doc = _dict(doc, where)
+    doc = _fields(doc, where, ("format", "layers"))
     _require(doc.get("format") == NETWORK_FORMAT,
              f"{where}.format: expected {NETWORK_FORMAT!r}, got {_show(doc.get('format'))}")
     layers = _list(doc.get("layers"), f"{where}.layers")
@@ -136,7 +187,7 @@ def _network(doc: Any, where: str) -> tuple[list, list]:
     biases: list = []
     for l, layer in enumerate(layers):
         at = f"{where}.layers[{l}]"
-        layer = _dict(layer, at)
+        layer = _fields(layer, at, ("weight", "bias"))
         rows = _list(layer.get("weight"), f"{at}.weight")
         _require(len(rows) > 0, f"{at}.weight: has no rows")
         cols = len(weights[-1]) if weights else len(_list(rows[0], f"{at}.weight[0]"))
@@ -348,7 +399,7 @@ def _check_cs(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     p, free = _prime(ev, done), _free_columns(t, ev, done)
     rows = _pairs(t, ev.get("rows"), "evidence.rows", t.D)
     _not_in_s(t, done)
-    _no_kinks(t, {i for i, _ in rows}, done)
+    _no_kinks(t, range(t.n), done)  # a kink anywhere in X makes the verdict not-applicable
     matrix = [[row[c] for c in free] for row in (t.jacobian_row(i, k) for i, k in rows)]
     _require(_nonsingular_mod(matrix, p), "evidence.rows: Gamma[rows, :] is singular modulo "
                                           "the prime")
@@ -392,14 +443,28 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")
     _kernel(gram, ev, "gram_kernel", t.n - r_g, p, done)
     _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below R_A = {t.outs * r_g}")
+    _switching(t, done)
     done.append(f"R_Gamma = {r} < R_A = {t.outs * r_g} and R_Gamma < D = {t.D}: "
                 "no theorem applies")
     _claim_ranks(claim, r, t.outs * r_g)
 
 
+def _switching(t: _Theta, done: list) -> None:
+    """Every hidden neuron is active at some sample and inactive at another: otherwise
+    local.md 10 proves not-locally-identifiable, which local.md 9 reports instead of the gap."""
+    for l, j in t.hidden():
+        signs = {t.zs[l][i][j] > 0 for i in range(t.n)}
+        if len(signs) < 2:
+            raise _Invalid(f"hidden neuron [{l}, {j}] is {'always' if True in signs else 'never'}"
+                           " active on X: local.md 10 proves not-locally-identifiable, so the "
+                           "gap is not the verdict")
+    done.append("every hidden neuron is active at some sample and inactive at another")
+
+
 def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool) -> None:
     layer, j = _neuron(t, ev.get("neuron"))
     _not_in_s(t, done)
+    _no_kinks(t, range(t.n), done)  # local.md 9: a kink makes the verdict not-applicable
     for i in range(t.n):
         z = t.zs[layer][i][j]
         _require(z >= 0 if always else z <= 0, f"evidence.neuron: hidden neuron [{layer}, {j}] "
@@ -449,6 +514,7 @@ def _check_degenerate(t: _Theta, claim: dict, ev: dict, done: list) -> None:
 
 
 def _check_kink(t: _Theta, claim: dict, ev: dict, done: list) -> None:
+    _not_in_s(t, done)  # local.md 9 reports theta in S before any kink
     i = _int(ev.get("sample"), "evidence.sample", 0, t.n)
     layer, j = _neuron(t, ev.get("neuron"))
     z = t.zs[layer][i][j]
@@ -465,6 +531,8 @@ def _point(value: Any, where: str, dim: int) -> list:
 def _domain(doc: Any, dim: int) -> list[list]:
     """Return the rows [a_k..., beta_k] (a_k . x <= beta_k) of a domain document, in order."""
     doc = _dict(doc, "domain")
+    # One reading only: a domain with both box and A/b would be ambiguous.
+    doc = _fields(doc, "domain", ("format", "box") if "box" in doc else ("format", "A", "b"))
     _require(doc.get("format") == DOMAIN_FORMAT,
              f"domain.format: expected {DOMAIN_FORMAT!r}, got {_show(doc.get('format'))}")
     if "box" not in doc:
@@ -964,10 +1032,10 @@ def _check_not_identifiable(weights: list, biases: list, domain: list[list], ev:
     _require(_widths(other_weights) == _widths(weights), "evidence.counterexample: widths "
              f"{_widths(other_weights)} differ from theta's {_widths(weights)}")
     ws, bs = _difference(weights, biases, other_weights, other_biases)
-    diff = _dict(ev.get("difference"), "evidence.difference")
-    claim = _dict(diff.get("claim"), "evidence.difference.claim")
+    diff = _fields(ev.get("difference"), "evidence.difference", ("claim", "evidence"))
+    claim = _fields(diff.get("claim"), "evidence.difference.claim", ("count", "regions", "edges"))
     done = _nested("evidence.difference", _check_regions, ws, bs, domain, claim,
-                   _dict(diff.get("evidence"), "evidence.difference.evidence"))
+                   _fields(diff.get("evidence"), "evidence.difference.evidence", ("regions",)))
     for i, entry in enumerate(claim["regions"]):  # well-formed: _check_regions read them
         at = f"evidence.difference.claim.regions[{i}].affine"
         affine = entry["affine"]
@@ -1031,15 +1099,17 @@ def _check_identify(doc: dict) -> list[str]:
     verdict's own check."""
     weights, biases = _network(doc.get("network"), "network")
     domain = _domain(doc.get("domain"), len(weights[0][0]))
-    claim = _dict(doc.get("claim"), "claim")
+    claim = _fields(doc.get("claim"), "claim", ("verdict", "theorem"))
     verdict = claim.get("verdict")
     _require(isinstance(verdict, str) and verdict in _IDENTIFY_CHECKS,
              f"claim.verdict: unknown verdict {_show(verdict)}")
+    # claim.theorem is the producer's text: read, never echoed (_THEOREM_OF_VERDICT is).
     _require(isinstance(claim.get("theorem"), str),
              f"claim.theorem: expected a string, got {_show(claim.get('theorem'))}")
-    return [f"network: widths {_widths(weights)}; domain with {len(domain)} rows",
-            *_IDENTIFY_CHECKS[verdict](weights, biases, domain,
-                                       _dict(doc.get("evidence"), "evidence"))]
+    evidence = _dict(doc.get("evidence"), "evidence")
+    done = _IDENTIFY_CHECKS[verdict](weights, biases, domain, evidence)
+    _fields(evidence, "evidence", _IDENTIFY_EVIDENCE[verdict])
+    return [f"network: widths {_widths(weights)}; domain with {len(domain)} rows", *done]
 
 
 _CHECKS = {
@@ -1053,21 +1123,30 @@ _CHECKS = {
 }
 
 
+_TOP_FIELDS = {
+    "local": ("format", "kind", "network", "samples", "claim", "evidence"),
+    "regions": ("format", "kind", "network", "domain", "claim", "evidence"),
+    "identify": ("format", "kind", "network", "domain", "claim", "evidence"),
+}
+
+
 def _check(doc: Any) -> list[str]:
     doc = _dict(doc, "certificate")
     _require(doc.get("format") == CERTIFICATE_FORMAT,
              f"format: expected {CERTIFICATE_FORMAT!r}, got {_show(doc.get('format'))}")
     kind = doc.get("kind")
-    _require(kind in ("local", "regions", "identify"),
+    _require(kind in _TOP_FIELDS,
              f"kind: expected 'local', 'regions' or 'identify', got {_show(kind)}")
+    doc = _fields(doc, "certificate", _TOP_FIELDS[kind])
     if kind == "identify":
         return _check_identify(doc)
     if kind == "regions":
         weights, biases = _network(doc.get("network"), "network")
         return _check_regions(weights, biases, _domain(doc.get("domain"), len(weights[0][0])),
-                              _dict(doc.get("claim"), "claim"),
-                              _dict(doc.get("evidence"), "evidence"))
-    claim = _dict(doc.get("claim"), "claim")
+                              _fields(doc.get("claim"), "claim", ("count", "regions", "edges")),
+                              _fields(doc.get("evidence"), "evidence", ("regions",)))
+    claim = _fields(doc.get("claim"), "claim", ("verdict", "reason", "dimension",
+                                                 "rank_jacobian", "rank_activation", "outputs"))
     verdict, reason = claim.get("verdict"), claim.get("reason")
     _require(isinstance(reason, str) and reason in _VERDICT_OF_REASON,
              f"claim.reason: unknown reason {_show(reason)}")
@@ -1089,7 +1168,8 @@ def _check(doc: Any) -> list[str]:
                      f"claim.outputs[{i}][{k}]: {_show(v)} differs from the exact output "
                      f"{t.zs[-1][i][k]}")
     done.append("claim.dimension and claim.outputs agree with the exact recomputation")
-    _CHECKS[reason](t, claim, _dict(doc.get("evidence"), "evidence"), done)
+    _CHECKS[reason](t, claim, _fields(doc.get("evidence"), "evidence", _LOCAL_EVIDENCE[reason]),
+                    done)
     return done
 
 
@@ -1106,27 +1186,32 @@ def check_certificate(doc: object) -> CheckResult:
     -------
     CheckResult
         ``valid`` and, on failure, the first check that failed; on success one message per
-        verified fact. For a local certificate ``verdict`` and ``reason`` are the claimed
-        ones when they are strings; for a region certificate they are ``"regions"`` and None;
-        for an identifiability certificate they are the claimed ``verdict`` and ``theorem``
-        (the text naming the theorem that backs it) when they are strings.
+        verified fact. ``verdict`` is the claimed verdict when it is one the checker knows
+        (``"regions"`` for a region certificate). ``reason`` is the claimed reason of a local
+        certificate (one of a fixed list) and, for an identifiability certificate, the
+        checker's own text for the theorem behind the verdict; ``theorem`` is the checker's
+        text for the theorem behind the verdict. Nothing free-form is copied from ``doc``.
 
-    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 10 and 12;
+    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 9, 10 and 12;
     theory/deep_global.md sections 1.1, 2, 3 and 6.2; theory/shallow.md sections 1.1 and 2.
     """
-    verdict = reason = None
+    verdict = reason = theorem = None
+    claim = doc.get("claim") if isinstance(doc, dict) else None
+    if isinstance(doc, dict) and doc.get("kind") == "regions":
+        verdict = "regions"
+    elif isinstance(claim, dict):
+        claimed = claim.get("verdict")
+        verdict = claimed if isinstance(claimed, str) else None
+        if doc.get("kind") == "identify":
+            reason = theorem = _THEOREM_OF_VERDICT.get(verdict)
+        elif isinstance(claim.get("reason"), str) and claim["reason"] in _THEOREM_OF_REASON:
+            reason = claim["reason"]
+            theorem = _THEOREM_OF_REASON[reason]
     try:
-        claim = doc.get("claim") if isinstance(doc, dict) else None
-        if isinstance(doc, dict) and doc.get("kind") == "regions":
-            verdict = "regions"
-        elif isinstance(claim, dict):
-            key = "theorem" if doc.get("kind") == "identify" else "reason"
-            verdict, reason = (v if isinstance(v, str) else None
-                               for v in (claim.get("verdict"), claim.get(key)))
         messages = _check(doc)
     except _Invalid as exc:
-        return CheckResult(False, verdict, reason, (str(exc),))
+        return CheckResult(False, verdict, reason, (str(exc),), theorem)
     except Exception as exc:  # noqa: BLE001 - the checker never raises on bad input
         return CheckResult(False, verdict, reason,
-                           (f"malformed certificate: {type(exc).__name__}: {exc}",))
-    return CheckResult(True, verdict, reason, tuple(messages))
+                           (f"malformed certificate: {type(exc).__name__}: {exc}",), theorem)
+    return CheckResult(True, verdict, reason, tuple(messages), theorem)

@@ -174,7 +174,7 @@ def _rank_and_kernel(rows: list[list[Fraction]]) -> tuple[int, list[Fraction] | 
     return len(rows[0]) - nullity, [Fraction(int(kernel[i, 0])) for i in range(len(rows[0]))]
 
 
-def deep_verdict(net: Network, domain: Domain, *, seed: int = 0,
+def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
                  progress: Callable[[str], None] | None = None) -> IdentifyResult:
     """N1-N5 in order, then invisible kinks, then C_S on a designed sample (see module)."""
     def fail(name: str, candidates, conditions, regions=None, vis=None,

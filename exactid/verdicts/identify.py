@@ -78,7 +78,7 @@ def not_applicable(reason: str) -> IdentifyResult:
                           "6.1, deep_global.md 7)", [], reasons=[reason])
 
 
-def identify(net: Network, domain: Domain, *, seed: int = 0,
+def identify(net: Network, domain: Domain, *, seed: int | None = None,
              progress: Callable[[str], None] | None = None) -> IdentifyResult:
     """Decide identifiability of ``net`` from its function on ``domain``.
 

@@ -38,6 +38,7 @@ from ..linalg import (
     Minor,
     certified_rank,
     full_column_rank_minor,
+    prime_rng,
     random_prime,
 )
 from ..network import Network, as_samples
@@ -93,7 +94,7 @@ class LocalResult:
 
 
 def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
-                  seed: int = 0) -> int:
+                  seed: int | None = None) -> int:
     """The exact rank of Gamma on ``samples`` (local.md 5-6), proved by a minor and kernel
     vectors (``linalg.certified_rank``), without the activation rank R_A. Requires theta
     not in S and no sample on a kink (InputError otherwise)."""
@@ -103,7 +104,7 @@ def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
         raise InputError("the rank of Gamma needs theta not in S and no sample on a kink")
     columns = gamma_columns(net, frozen_edges(net))
     data = backpropagate(net, xs, acts)
-    return certified_rank(data.matrix(columns), random.Random(seed)).rank
+    return certified_rank(data.matrix(columns), prime_rng(seed)).rank
 
 
 def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
@@ -146,8 +147,8 @@ def _float_rank(net: Network, samples: Sequence[Sequence[Fraction]],
     return int(np.linalg.matrix_rank(float_jacobian_hint(net, samples, columns)))
 
 
-def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int = 0,
-                  certificate: bool = True, float_check: bool = True) -> LocalResult:
+def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int | None = None,
+                  certificate: bool = True, float_check: bool = False) -> LocalResult:
     """Decide exactly whether ``net`` is locally identifiable from ``samples``.
 
     Parameters
@@ -156,12 +157,15 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
         At least one hidden layer (ReLU) and an affine output layer.
     samples : sequence of points
         The finite sample X (numbers in any accepted spelling; floats taken exactly).
-    seed : int
-        Seed of the random primes (any seed gives a proved answer).
+    seed : int or None
+        Seed of the random primes, for reproducible certificates. The default draws them
+        from the operating system, so that no input can be built to defeat them; any seed
+        gives a proved answer.
     certificate : bool
         Attach an ``exactid.certificate/1`` document (``result.certificate``).
     float_check : bool
-        Also compute numpy's float64 rank of the same Jacobian (``float_rank_jacobian``).
+        Also compute numpy's float64 rank of the same Jacobian (``float_rank_jacobian``;
+        None when not computed).
 
     Returns
     -------
@@ -189,19 +193,34 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
     xs = as_samples(samples, net.n_inputs)
     if not xs:
         raise InputError("samples: at least one sample is needed")
-    rng = random.Random(seed)
-    n, nout, d = len(xs), net.n_outputs, net.dimension
     acts = net.activations(xs)
     counts = acts.activation_counts()
-    never = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == 0]
-    always = [[l, j] for l, j in net.hidden_neurons() if counts[l][j] == n]
-    base = dict(
-        params=net.n_params, hidden=net.n_hidden, dimension=d, samples=n, outputs=nout,
-        paths=1 + sum(math.prod(net.widths[m:net.depth]) for m in range(net.depth)),
-        sample_bound=-(-d // nout), activation_counts=counts,
-    )
+    n, d = len(xs), net.dimension
+    step = _Procedure(net, xs, certificate, never=[[l, j] for l, j in net.hidden_neurons()
+                                                   if counts[l][j] == 0],
+                      always=[[l, j] for l, j in net.hidden_neurons() if counts[l][j] == n],
+                      base=dict(params=net.n_params, hidden=net.n_hidden, dimension=d,
+                                samples=n, outputs=net.n_outputs,
+                                paths=1 + sum(math.prod(net.widths[m:net.depth])
+                                              for m in range(net.depth)),
+                                sample_bound=-(-d // net.n_outputs), activation_counts=counts))
+    return (step.degenerate() or step.on_kink(acts)
+            or step.ranks(acts, prime_rng(seed), float_check))
 
-    def finish(verdict: str, theorem: str, reasons: list[str], claim_reason: str,
+
+class _Procedure:
+    """The steps of the decision procedure (local.md 9), each returning a result or None.
+
+    Every verdict is decided from proved numbers only: ranks come from ``CertifiedRank``
+    (a non-singular minor and verified kernel vectors), never from a prime that failed.
+    """
+
+    def __init__(self, net: Network, xs: list, certificate: bool, never: list, always: list,
+                 base: dict) -> None:
+        self.net, self.xs, self.certificate = net, xs, certificate
+        self.never, self.always, self.base = never, always, base
+
+    def finish(self, verdict: str, theorem: str, reasons: list[str], claim_reason: str,
                evidence: dict, rank_j: int | None = None, rank_a: int | None = None,
                proved_ranks: bool = True, **extra: Any) -> LocalResult:
         warnings = []
@@ -210,106 +229,129 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int =
             warnings.append(f"numpy.linalg.matrix_rank (float64, default tolerance) gives "
                             f"{fr} for the same Jacobian; the exact rank is {rank_j}")
         cert = None
-        if certificate:
-            cert = dict(net=net, samples=xs, verdict=verdict,
-                        reason=claim_reason, dimension=d,
+        if self.certificate:
+            cert = dict(net=self.net, samples=self.xs, verdict=verdict, reason=claim_reason,
+                        dimension=self.net.dimension,
                         rank_jacobian=rank_j if proved_ranks else None,
                         rank_activation=rank_a if proved_ranks else None, evidence=evidence)
+        extra.setdefault("never_active", self.never)
+        extra.setdefault("always_active", self.always)
         return LocalResult(verdict=verdict, theorem=theorem, rank_jacobian=rank_j,
                            rank_activation=rank_a, reasons=reasons, certificate_data=cert,
-                           warnings=warnings, **base, **extra)
+                           warnings=warnings, **self.base, **extra)
 
-    degenerate = degenerate_neurons(net)
-    if degenerate:
+    def degenerate(self) -> LocalResult | None:
+        """Step 2: theta in S (local.md 3.1) gives not-applicable."""
+        degenerate = degenerate_neurons(self.net)
+        if not degenerate:
+            return None
         l, j, case = degenerate[0]
         reasons = [f"hidden layer {dl} neuron {dj}: {_DEGENERATE[dc]}; theta is in S, so "
                    "Theorems 8 and 9 do not apply (local.md 3.1)" for dl, dj, dc in degenerate]
-        return finish("not-applicable", "none: theta in S (local.md 3.1)", reasons,
-                      "degenerate-neuron", {"neuron": [l, j], "case": case},
-                      pattern_bound=None, never_active=never, always_active=always,
-                      frozen_edges=[])
-    frozen = frozen_edges(net)
-    frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
-    activation_notes = _activation_notes(never, always)
-    if acts.zeros:
+        return self.finish("not-applicable", "none: theta in S (local.md 3.1)", reasons,
+                           "degenerate-neuron", {"neuron": [l, j], "case": case},
+                           pattern_bound=None, frozen_edges=[])
+
+    def on_kink(self, acts: Any) -> LocalResult | None:
+        """Step 3: a sample with a zero hidden pre-activation gives not-applicable."""
+        if not acts.zeros:
+            return None
         i, l, j = acts.zeros[0]
         reasons = [f"sample {si} lies exactly on the kink of hidden layer {sl} neuron {sj} "
                    "(pre-activation 0): theta not in Delta_X is not verified, so no theorem "
                    "is applied (local.md 3.3)" for si, sl, sj in acts.zeros[:10]]
         if len(acts.zeros) > 10:
             reasons.append(f"... {len(acts.zeros) - 10} more samples on kinks")
-        reasons += activation_notes
-        return finish("not-applicable", "none: a sample lies on a kink (local.md 3.3)",
-                      reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
-                      pattern_bound=None, never_active=never, always_active=always,
-                      frozen_edges=frozen_doc)
-    columns = gamma_columns(net, frozen)
-    data = backpropagate(net, xs, acts)
-    pattern_bound = pattern_rank_bound(acts, net.n_inputs)
-    extra = dict(pattern_bound=pattern_bound, never_active=never, always_active=always,
-                 frozen_edges=frozen_doc)
-    if float_check:
-        extra["float_rank_jacobian"] = _float_rank(net, xs, columns)
-    reasons: list[str] = []
-    if n * nout < d:
-        reasons.append(f"n * N_L = {n * nout} < D = {d}: C_S is impossible with this "
-                       f"sample size (at least {-(-d // nout)} samples are needed, local.md 11)")
-    elif nout * pattern_bound < d:
-        reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
-                       "impossible (local.md 7)")
-    else:
-        for _ in range(PRIME_ATTEMPTS):
-            p = random_prime(rng, avoid=data.denominators)
-            minor = full_column_rank_minor(data.residues(p, columns), p, rng)
-            if minor is not None:
-                rows = [[r // nout, r % nout] for r in minor.rows]
-                reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} "
-                               f"minor non-singular modulo {p}; theta is locally identifiable "
-                               f"from X (Theorem 9 of {PAPER}; local.md 8)")
-                return finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
-                              reasons, "C_S",
-                              {"frozen_edges": frozen_doc, "prime": p, "rows": rows},
-                              rank_j=d, **extra)
-    gamma = certified_rank(data.matrix(columns), rng)
-    gram = certified_rank(gram_exact_matrix(net.forward(xs)), rng)
-    r, r_a = gamma.rank, nout * gram.rank
-    reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
-    jac_minor = _minor_doc(gamma.minor, nout)
-    gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
-                   "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
-    if r == r_a:
-        reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
-                       f"identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
-        reasons += activation_notes
-        return finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
-                      reasons, "theorem-8",
-                      {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
-                       "jacobian_minor": jac_minor, **gram_kernel},
-                      rank_j=r, rank_a=r_a, **extra)
-    reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
-                   "Theorems 8 and 9 draw no conclusion (local.md 8)")
-    if never or always:
-        case = "never-active" if never else "always-active"
-        l, j = (never or always)[0]
-        t = Fraction(1)
-        perturbed = activation_perturbation(net, l, j, case, t)
-        path = _nonzero_path(net, l, j)
-        reasons += activation_notes
-        return finish("not-locally-identifiable",
-                      f"activation certificate, {case} neuron (local.md 10, derived)",
-                      reasons, case,
-                      {"neuron": [l, j], "t": 1, "perturbed_network": network_to_doc(perturbed),
-                       "path": path},
-                      rank_j=r, rank_a=r_a, proved_ranks=False, **extra)
-    return finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
-                  reasons, "gap",
-                  {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
-                   "jacobian_minor": jac_minor,
-                   "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
-                   "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor, columns=False),
-                   "gram_minor": _minor_doc(gram.minor),
-                   **gram_kernel},
-                  rank_j=r, rank_a=r_a, **extra)
+        reasons += _activation_notes(self.never, self.always)
+        frozen = [[e.layer, e.neuron, e.target] for e in frozen_edges(self.net)]
+        return self.finish("not-applicable", "none: a sample lies on a kink (local.md 3.3)",
+                           reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
+                           pattern_bound=None, frozen_edges=frozen)
+
+    def ranks(self, acts: Any, rng: random.Random, float_check: bool) -> LocalResult:
+        """Steps 5-8: R_Gamma, then R_A, each proved, and the verdict they give."""
+        net, xs, d, nout = self.net, self.xs, self.net.dimension, self.net.n_outputs
+        n = len(xs)
+        frozen = frozen_edges(net)
+        frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
+        columns = gamma_columns(net, frozen)
+        data = backpropagate(net, xs, acts)
+        pattern_bound = pattern_rank_bound(acts, net.n_inputs)
+        extra: dict[str, Any] = dict(pattern_bound=pattern_bound, frozen_edges=frozen_doc)
+        if float_check:
+            extra["float_rank_jacobian"] = _float_rank(net, xs, columns)
+        reasons: list[str] = []
+        if n * nout < d:
+            reasons.append(f"n * N_L = {n * nout} < D = {d}: C_S is impossible with this "
+                           f"sample size (at least {-(-d // nout)} samples are needed, "
+                           "local.md 11)")
+            gamma = certified_rank(data.matrix(columns), rng)
+        elif nout * pattern_bound < d:
+            reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
+                           "impossible (local.md 7)")
+            gamma = certified_rank(data.matrix(columns), rng)
+        else:
+            gamma = _rank_gamma_full(data, columns, rng)
+        if gamma.rank == d:
+            minor = gamma.minor
+            reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} minor "
+                           f"non-singular modulo {minor.prime}; theta is locally identifiable "
+                           f"from X (Theorem 9 of {PAPER}; local.md 8)")
+            return self.finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
+                               reasons, "C_S",
+                               {"frozen_edges": frozen_doc, "prime": minor.prime,
+                                "rows": [[r // nout, r % nout] for r in minor.rows]},
+                               rank_j=d, **extra)
+        gram = certified_rank(gram_exact_matrix(net.forward(xs)), rng)
+        r, r_a = gamma.rank, nout * gram.rank
+        reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
+        jac_minor = _minor_doc(gamma.minor, nout)
+        gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
+                       "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
+        activation_notes = _activation_notes(self.never, self.always)
+        if r == r_a:
+            reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not "
+                           f"locally identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
+            return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
+                               reasons + activation_notes, "theorem-8",
+                               {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
+                                "jacobian_minor": jac_minor, **gram_kernel},
+                               rank_j=r, rank_a=r_a, **extra)
+        reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
+                       "Theorems 8 and 9 draw no conclusion (local.md 8)")
+        if self.never or self.always:
+            case = "never-active" if self.never else "always-active"
+            l, j = (self.never or self.always)[0]
+            perturbed = activation_perturbation(net, l, j, case, Fraction(1))
+            return self.finish("not-locally-identifiable",
+                               f"activation certificate, {case} neuron (local.md 10, derived)",
+                               reasons + activation_notes, case,
+                               {"neuron": [l, j], "t": 1,
+                                "perturbed_network": network_to_doc(perturbed),
+                                "path": _nonzero_path(net, l, j)},
+                               rank_j=r, rank_a=r_a, proved_ranks=False, **extra)
+        return self.finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
+                           reasons, "gap",
+                           {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
+                            "jacobian_minor": jac_minor,
+                            "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
+                            "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor,
+                                                                columns=False),
+                            "gram_minor": _minor_doc(gram.minor),
+                            **gram_kernel},
+                           rank_j=r, rank_a=r_a, **extra)
+
+
+def _rank_gamma_full(data: Any, columns: Sequence[int], rng: random.Random) -> CertifiedRank:
+    """R_Gamma when C_S is possible: first the quick search for a D x D minor modulo a few
+    random primes, then, if every prime failed, the certified rank (which may still be D:
+    a failed prime proves nothing)."""
+    for _ in range(PRIME_ATTEMPTS):
+        p = random_prime(rng, avoid=data.denominators)
+        minor = full_column_rank_minor(data.residues(p, columns), p, rng)
+        if minor is not None:
+            return CertifiedRank(len(columns), minor)
+    return certified_rank(data.matrix(columns), rng)
 
 
 def _minor_doc(minor: Minor | None, nout: int | None = None,
