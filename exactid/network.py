@@ -248,53 +248,114 @@ class Activations:
         return [[int(c) for c in layer.sum(axis=0)] for layer in self.active]
 
 
-_UNIT_ROUNDOFF = 2.0 ** -53
-_TINY = 2.0 ** -1000
+_U = 2.0 ** -53                  # unit roundoff of binary64
+_SMALLEST_NORMAL = 2.0 ** -1022
+_TINY = 2.0 ** -1000             # absolute slack, a normal number far above every underflow
+_C_PROP = 1.0 + 2.0 ** -20       # coefficient of the propagated input error
+_MAX_TERMS = 2 ** 31             # (k + 1) u <= 2^-22 below this many terms per dot product
+_EXACT_INT = 2 ** 53             # integers up to this magnitude are exact in binary64
 
 
-def _float_rows(rows: Sequence[Sequence[Fraction]]) -> np.ndarray:
-    return np.array([[float(v) for v in row] for row in rows], dtype=np.float64)
+def _float_matrix(rows: Sequence[Sequence[Fraction]], ncols: int) -> tuple[np.ndarray, np.ndarray]:
+    """Correctly rounded float64 values of a matrix of rationals (as ``float(v)`` gives).
+
+    Returns the n x ncols array and a boolean mask of the rows holding an entry too large
+    for float64 (such a row is left 0). Fast path: numerators and denominators of
+    magnitude <= 2^53 are exact in float64 and IEEE division rounds correctly, so
+    ``num / den`` is the correctly rounded quotient; other entries use ``float(v)``.
+    """
+    nrows = len(rows)
+    out = np.zeros((nrows, ncols))
+    bad = np.zeros(nrows, dtype=bool)
+    try:
+        num = np.array([[v.numerator for v in row] for row in rows], dtype=np.int64)
+        den = np.array([[v.denominator for v in row] for row in rows], dtype=np.int64)
+        if num.shape != (nrows, ncols) or den.shape != (nrows, ncols):
+            raise ValueError
+    except (AttributeError, OverflowError, TypeError, ValueError):
+        rest = np.argwhere(np.ones((nrows, ncols), dtype=bool))
+    else:
+        small = (num <= _EXACT_INT) & (num >= -_EXACT_INT) & (den <= _EXACT_INT)
+        np.divide(num, den, out=out, where=small)
+        rest = np.argwhere(~small)
+    for i, j in rest.tolist():
+        if bad[i]:
+            continue
+        try:
+            out[i, j] = float(rows[i][j])
+        except OverflowError:
+            bad[i] = True
+    out[bad] = 0.0
+    return out, bad
 
 
 def certified_activations(net: Network, samples: Sequence[Sequence[Fraction]]) -> Activations:
     """Return the exact activation patterns, using float64 only as a verified hint.
 
-    Each pre-activation is computed in float64 with elementwise IEEE operations together
-    with a rigorous bound on its error (standard forward error analysis of dot products:
-    |fl(sum) - sum| <= gamma_{k+1} sum |terms|, propagated through the 1-Lipschitz ReLU
-    and inflated by a factor 2 and an absolute term for underflow). A sign is accepted
-    only when |z_float| exceeds the bound; every sample with an undecided sign, and
-    every sample when a float overflows, is evaluated exactly with Fractions instead.
+    Each hidden pre-activation z = sum_i w_i f_i + b (k inputs) is computed in float64 by
+    matrix products, with a bound B >= |z - z^|; a sign is accepted only when |z^| > B,
+    and every sample with an undecided sign (or any non-finite value, or an entry too
+    large for float64) is evaluated exactly with Fractions instead; a network whose
+    hidden weights or biases do not fit float64 is evaluated exactly throughout.
+
+    Proof that B is sound, for every IEEE case. Let u = 2^-53 and h = 2^-1022. Every
+    binary64 operation (+, -, *, fma) with a finite result obeys fl(x) = x(1+d) + a,
+    |d| <= u, |a| <= h: a is the underflow error (<= 2^-1075 with gradual underflow, still
+    <= h if results are flushed to zero). Overflow yields +-inf, and inf or nan never turn
+    finite again in a sum, so a finite result proves that no operation in it overflowed.
+    ``float(v)`` is correctly rounded: |v - v^| <= u|v^| if v^ is normal, <= h otherwise
+    (v underflowing to 0.0 or to a subnormal); t = 1 flags a layer with a nonzero weight
+    whose v^ is not normal. Let f^, e be the layer input and its error bound
+    (|f - f^| <= e; for samples e = 2u|f^| + 2^-1000 >= u|f^| + h), M = sum |w^_i||f^_i|
+    + |b^|, P = sum |w^_i| e_i, S = sum (|f^_i| + e_i).
+    (1) Whatever the summation order of the BLAS (blocking, threads, fma), each of the
+    k+1 terms of z^ = fl(f^ . w^ + b^) undergoes at most k+1 roundings in at most 2k
+    operations, so |z^ - (f^ . w^ + b^)| <= gamma_{k+1} M + 3k h.
+    (2) wf - w^f^ = (w - w^) f + w^ (f - f^) gives |(f . w + b) - (f^ . w^ + b^)|
+    <= u M + (1+u) P + t h S + h.
+    (3) M, P, S are sums of nonnegative terms whose computed values satisfy fl(x) >=
+    x(1-u) - h, so e.g. M <= rho (M^ + 2k h) with rho = (1-u)^-(k+1) <= 1 + 2^-21, as
+    (k+1)u <= 2^-22 (longer dot products go to the exact path).
+    Hence |z - z^| <= (gamma_{k+1} + u) rho M^ + (1+u) rho P^ + t h rho S^ + (6k+7) h,
+    and B = 2(k+2)u M^ + (1 + 2^-20) P^ [+ 2^-1000 S^] + (k+1) 2^-1000, evaluated in
+    float (<= 6 more roundings down, each absorbed by the slack of every coefficient),
+    is at least that whenever B and z^ are finite. ReLU is 1-Lipschitz, so B bounds the
+    error of the next layer's input; rows already undecided are zeroed so that no inf or
+    nan reaches the matrix products.
     """
     n = len(samples)
     hidden = net.depth - 1
-    if n == 0:
-        return Activations(tuple(np.zeros((0, w), dtype=np.int64) for w in net.hidden_widths),
+    if n == 0 or hidden == 0:
+        return Activations(tuple(np.zeros((n, w), dtype=np.int64) for w in net.hidden_widths),
                            ())
-    try:
-        f = _float_rows(samples)
-        weights = [_float_rows(w) for w in net.weights[:hidden]]
-        biases = [np.array([float(v) for v in b]) for b in net.biases[:hidden]]
-    except OverflowError:
-        return _exact_activations(net, samples, range(n), None)
-    err = np.abs(f) * (2 * _UNIT_ROUNDOFF) + _TINY
-    active, unsure = [], np.zeros(n, dtype=bool)
+    layers = []
+    for l in range(hidden):
+        w, bad = _float_matrix(net.weights[l], net.widths[l])
+        b, bad_b = _float_matrix([net.biases[l]], net.widths[l + 1])
+        if bad.any() or bad_b.any() or net.widths[l] + 1 > _MAX_TERMS:
+            return _exact_activations(net, samples, range(n), None)
+        tiny = any(net.weights[l][i][j] != 0
+                   for i, j in np.argwhere(np.abs(w) < _SMALLEST_NORMAL).tolist())
+        wt = np.ascontiguousarray(w.T)
+        layers.append((wt, np.abs(wt), b[0], np.abs(b[0]), tiny))
+    f, unsure = _float_matrix(samples, net.n_inputs)
+    absf = np.abs(f)
+    err = absf * (2 * _U) + _TINY
+    active = []
     with np.errstate(all="ignore"):
-        for w, b in zip(weights, biases):
-            k = w.shape[1]
-            z = np.broadcast_to(b, (n, w.shape[0])).copy()
-            mag = np.broadcast_to(np.abs(b), (n, w.shape[0])).copy()
-            prop = np.zeros_like(z)
-            for i in range(k):
-                z += f[:, i:i + 1] * w[:, i]
-                mag += np.abs(f[:, i:i + 1]) * np.abs(w[:, i])
-                prop += err[:, i:i + 1] * np.abs(w[:, i])
-            bound = 2 * ((k + 3) * _UNIT_ROUNDOFF * mag + prop) + (k + 3) * _TINY
+        for wt, at, b, ab, tiny in layers:
+            k = wt.shape[0]
+            z = f @ wt + b
+            bound = (2 * (k + 2) * _U) * (absf @ at + ab) + _C_PROP * (err @ at) + (k + 1) * _TINY
+            if tiny:
+                bound += _TINY * (absf + err).sum(axis=1, keepdims=True)
             ok = np.isfinite(z) & np.isfinite(bound) & (np.abs(z) > bound)
             unsure |= ~ok.all(axis=1)
             active.append((z > 0).astype(np.int64))
-            f = np.maximum(z, 0.0)
+            f = absf = np.maximum(z, 0.0)
             err = bound
+            f[unsure] = 0.0
+            err[unsure] = 0.0
     return _exact_activations(net, samples, np.flatnonzero(unsure), tuple(active))
 
 
