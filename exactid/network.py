@@ -17,7 +17,7 @@ import flint
 import numpy as np
 
 from .errors import InputError
-from .numbers import parse_rational
+from .numbers import parse_rational, parse_rationals
 
 __all__ = ["Activations", "ForwardPass", "Network", "as_samples", "certified_activations"]
 
@@ -443,7 +443,7 @@ def _as_list(value: Any, where: str) -> list:
 
 def _as_point(x: Sequence[Any], dim: int, where: str = "point") -> list[Fraction]:
     try:
-        point = [parse_rational(v, f"{where}[{i}]") for i, v in enumerate(x)]
+        point = parse_rationals(x, where)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     if len(point) != dim:
@@ -460,5 +460,8 @@ def as_samples(rows: Sequence[Sequence[Any]], dim: int,
     for i, r in enumerate(rows):
         if not isinstance(r, (list, tuple)):
             raise InputError(f"{where}: sample {i} is not a list of numbers")
-        out.append(_as_point(r, dim, f"{where}: sample {i}"))
+        if len(r) == dim and all(type(v) is Fraction for v in r):
+            out.append(list(r))  # already exact (parsed once, when the file was read)
+        else:
+            out.append(_as_point(r, dim, f"{where}: sample {i}"))
     return out

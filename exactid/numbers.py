@@ -9,6 +9,7 @@ Python floats passed to the API are converted exactly with ``Fraction(float)``;
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -22,6 +23,7 @@ __all__ = [
     "format_rational",
     "loads_json",
     "parse_rational",
+    "parse_rationals",
     "rationalize",
     "to_fraction",
 ]
@@ -70,18 +72,10 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
             raise ValueError(f"{where}: {value!r} is not a finite number")
         return Fraction(value)
     if isinstance(value, str):
-        if not _RATIONAL_TEXT.fullmatch(value):
-            raise ValueError(f"{where}: {value!r} is not a rational number "
-                             "(use an integer, 'p/q', a decimal or 1e-3 notation)")
-        text = "".join(value.split())
-        exponent = re.search(r"[eE][+-]?(\d+)", text)
-        if exponent and len(exponent.group(1).lstrip("0")) > MAX_EXPONENT_DIGITS:
-            raise ValueError(f"{where}: {value!r} has an exponent with more than "
-                             f"{MAX_EXPONENT_DIGITS} digits")
         try:
-            return Fraction(text)
-        except ZeroDivisionError:
-            raise ValueError(f"{where}: {value!r} has a zero denominator") from None
+            return _parse_text(str(value))
+        except ValueError as exc:
+            raise ValueError(f"{where}: {value!r} {exc}") from None
     try:
         import flint
 
@@ -92,6 +86,39 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
     except ImportError:  # pragma: no cover - flint is a hard dependency
         pass
     raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_text(text: str) -> Fraction:
+    """The rational spelled by ``text`` (cached: sample files repeat their values, such as
+    the 256 pixel values k/255; a Fraction is immutable, so sharing it is safe)."""
+    if not _RATIONAL_TEXT.fullmatch(text):
+        raise ValueError("is not a rational number (use an integer, 'p/q', a decimal or "
+                         "1e-3 notation)")
+    text = "".join(text.split())
+    exponent = re.search(r"[eE][+-]?(\d+)", text)
+    if exponent and len(exponent.group(1).lstrip("0")) > MAX_EXPONENT_DIGITS:
+        raise ValueError(f"has an exponent with more than {MAX_EXPONENT_DIGITS} digits")
+    try:
+        return Fraction(text)
+    except ZeroDivisionError:
+        raise ValueError("has a zero denominator") from None
+
+
+def parse_rationals(values: Any, where: str) -> list[Fraction]:
+    """Return a list of numbers as Fractions; on failure, the error names ``where[i]``.
+
+    The fast path for long rows (samples of 784 pixels): no per-number message is built.
+    """
+    if not isinstance(values, (list, tuple)):
+        raise ValueError(f"{where}: expected a list, got {type(values).__name__}")
+    try:
+        return [v if type(v) is Fraction else
+                Fraction(v) if type(v) is int else
+                _parse_text(str(v)) if isinstance(v, str) else parse_rational(v)
+                for v in values]
+    except ValueError:
+        return [parse_rational(v, f"{where}[{i}]") for i, v in enumerate(values)]
 
 
 def to_fraction(value: Any) -> Fraction:
