@@ -230,11 +230,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     result = check_certificate(read_json(args.certificate))
     if args.json:
         _print_json({"valid": result.valid, "verdict": result.verdict,
-                     "reason": result.reason, "messages": list(result.messages)})
+                     "reason": result.reason, "theorem": result.theorem,
+                     "messages": list(result.messages)})
     else:
         status = "VALID" if result.valid else "INVALID"
+        backing = result.theorem if result.valid else result.reason
         what = ("" if not result.verdict else " of regions" if result.verdict == "regions"
-                else f" for verdict {result.verdict} ({result.reason})")
+                else f" for verdict {result.verdict}" + (f" ({backing})" if backing else ""))
         print(f"{args.certificate}: {status} certificate{what}")
         for m in result.messages:
             print(f"  - {m}")
