@@ -1,0 +1,122 @@
+"""Trusted check that a square integer matrix is non-singular modulo a prime (float64 BLAS).
+
+Standalone on purpose (NumPy only, nothing from exactid), so that it can be audited alone.
+
+Exactness. Residues are held as float64 integers in [-h, h], h = (p - 1) / 2. IEEE float64
+represents every integer of magnitude <= 2^53 exactly, and a sum, difference or product of
+two such integers whose exact value has magnitude <= 2^53 is computed exactly. Every
+update below is ``c - a @ b`` over at most k = ``_depth(p)`` products of centred residues,
+k the largest with h + k h^2 < 2^51: every partial sum of the product, in whatever order
+and blocking BLAS uses (FMA included), is an integer of magnitude <= k h^2, so the product
+is exact, and so is the difference y (|y| < 2^51). y is then reduced as
+``y - p * rint(y * fl(1/p))``: the computed quotient differs from y / p by less than
+|y / p| 2^-52 (1 + 2^-53) < 1 / (2p), while y / p (p odd) lies at distance >= 1 / (2p) from
+every half-integer, so rint gives the integer nearest y / p and the result, an integer
+computed exactly, lies in [-h, h]. Longer inner dimensions are cut into blocks of k terms
+with a reduction after each. A multiplier ``x * inv`` is a product of two centred residues.
+
+Algorithm: Gaussian elimination with row pivoting, organised recursively on halves of the
+columns (as in Toledo's recursive LU). ``_eliminate(x, lo, hi)`` is entered when
+``x[lo:, lo:hi]`` is the corresponding block of S, the Schur complement of the
+(non-singular) leading lo x lo block of the row-permuted matrix. It eliminates the left
+half [lo, mid), leaving in ``x[mid:, lo:mid]`` the multipliers M1 with
+``S[mid:, lo:mid] = M1 S[lo:mid, lo:mid]``; the update ``x[mid:, mid:hi] -= M1
+x[lo:mid, mid:hi]`` turns the right half into the Schur complement of the leading
+mid x mid block (Schur complements compose); it eliminates the right half (multipliers
+M2), and the combination ``M1[hi:] -= M2 M1[mid:hi]`` leaves in ``x[hi:, lo:hi]`` the
+multipliers of rows hi.. with respect to rows lo..hi-1 of S. A single column takes as
+pivot its entry in row lo or, if that is zero, its last non-zero entry below (swapping
+whole rows, which only permutes the matrix), and stores ``column / pivot`` below it. If
+that column of S is zero, S is singular and, since det(A) = +-det(leading block) det(S),
+so is A. Otherwise every column gets a pivot and det(A) = +-(product of the pivots),
+non-zero modulo p.
+"""
+
+import numpy as np
+
+__all__ = ["is_nonsingular_mod"]
+
+_CHUNK = 1 << 22  # entries of one temporary product: updates are cut into row chunks
+
+
+def _depth(p: int) -> int:
+    h = (p - 1) // 2
+    return (2**51 - 1 - h) // (h * h)
+
+
+def _reduce(y: np.ndarray, p: int) -> None:
+    """y <- y - p rint(y / p), in place: exact centring of integers |y| < 2^51."""
+    y -= np.rint(y * (1.0 / p)) * p
+
+
+def _submul(c: np.ndarray, a: np.ndarray, b: np.ndarray, p: int) -> None:
+    """c <- (c - a @ b) reduced, over inner blocks of ``_depth(p)`` terms."""
+    k, step = _depth(p), max(1, _CHUNK // max(1, c.shape[1]))
+    for i in range(0, c.shape[0], step):
+        for j in range(0, a.shape[1], k):
+            c[i:i + step] -= a[i:i + step, j:j + k] @ b[j:j + k]
+            _reduce(c[i:i + step], p)
+
+
+def _eliminate(x: np.ndarray, lo: int, hi: int, p: int) -> bool:
+    """Eliminate columns lo..hi-1 of x in place; False when a column has no pivot."""
+    if hi - lo == 1:
+        if x[lo, lo] == 0:
+            nonzero = np.flatnonzero(x[lo:, lo])
+            if nonzero.size == 0:
+                return False
+            i = lo + int(nonzero[-1])
+            x[[lo, i]] = x[[i, lo]]
+        inv = pow(int(x[lo, lo]), -1, p)
+        if inv > (p - 1) // 2:
+            inv -= p
+        below = x[lo + 1:, lo]
+        below *= inv
+        _reduce(below, p)
+        return True
+    mid = (lo + hi) // 2
+    if not _eliminate(x, lo, mid, p):
+        return False
+    _submul(x[mid:, mid:hi], x[mid:, lo:mid], x[lo:mid, mid:hi], p)
+    if not _eliminate(x, mid, hi, p):
+        return False
+    _submul(x[hi:, lo:mid], x[hi:, mid:hi], x[mid:hi, lo:mid], p)
+    return True
+
+
+def is_nonsingular_mod(rows: np.ndarray, p: int) -> bool:
+    """Decide whether a square matrix of residues is non-singular modulo the prime p.
+
+    Parameters
+    ----------
+    rows
+        Square 2-D integer array with entries in [0, p).
+    p
+        A prime, 3 <= p < 2**26 (then h + h^2 < 2^51 and the exactness argument of the
+        module docstring holds with blocks of at least one term).
+
+    Returns
+    -------
+    bool
+        Whether det(rows) is non-zero modulo p, decided exactly by recursive elimination
+        with row pivoting in float64 (module docstring). The empty matrix is non-singular.
+
+    Raises
+    ------
+    ValueError
+        If the matrix is not square or not integer residues in [0, p), or if p is not a
+        prime in [3, 2**26).
+    """
+    if not isinstance(p, int) or not 3 <= p < 2**26 or any(
+            p % d == 0 for d in range(2, int(p**0.5) + 1)):
+        raise ValueError(f"p must be a prime in [3, 2**26), got {p!r}")
+    a = np.asarray(rows)
+    if a.ndim != 2 or a.shape[0] != a.shape[1]:
+        raise ValueError(f"expected a square matrix, got shape {a.shape}")
+    if a.dtype.kind not in "iu" or (a.size and (a.min() < 0 or a.max() >= p)):
+        raise ValueError(f"entries must be integer residues in [0, {p})")
+    x = np.array(a, dtype=np.float64, order="F")
+    step = max(1, _CHUNK // max(1, x.shape[0]))
+    for j in range(0, x.shape[1], step):  # centring: the residues x > h become x - p
+        _reduce(x[:, j:j + step], p)
+    return a.shape[0] == 0 or _eliminate(x, 0, a.shape[0], p)

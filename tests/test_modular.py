@@ -1,0 +1,354 @@
+"""exactid.modular (rank profiles mod p on float64 BLAS) and the trusted checker
+exactid.certificates.nonsingular, both against FLINT's nmod_mat."""
+
+import ast
+import random
+from pathlib import Path
+
+import flint
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exactid.certificates import nonsingular
+from exactid.certificates.nonsingular import is_nonsingular_mod
+from exactid.modular import (
+    PRIME_BITS_BLAS,
+    RankProfile,
+    block_depth,
+    matmul_mod,
+    max_depth,
+    rank_profile,
+    rank_profile_blocks,
+)
+
+P21 = 2097143  # the largest prime below 2**21 = 2**PRIME_BITS_BLAS
+P26 = 67108859  # the largest prime below 2**26: block_depth 2, max_depth 8
+PRIMES = (3, 5, 7, 65537, P21, P26)
+
+
+def nmod(a: np.ndarray, p: int) -> flint.nmod_mat:
+    return flint.nmod_mat(a.shape[0], a.shape[1], [int(v) for v in a.ravel()], p)
+
+
+def assert_profile(a: np.ndarray, p: int, prof: RankProfile, target: int | None = None) -> None:
+    """prof is FLINT's rank (or the target when below it) with a non-singular minor."""
+    rank = nmod(a, p).rank()
+    assert prof.rank == (rank if target is None else min(rank, target))
+    assert prof.prime == p
+    assert len(prof.rows) == len(prof.columns) == prof.rank
+    assert list(prof.rows) == sorted(set(prof.rows)) and set(prof.rows) <= set(range(a.shape[0]))
+    assert list(prof.columns) == sorted(set(prof.columns))
+    assert set(prof.columns) <= set(range(a.shape[1]))
+    minor = a[np.ix_(prof.rows, prof.columns)]
+    assert nmod(minor, p).det() != 0
+    assert is_nonsingular_mod(minor, p)
+
+
+def low_rank(rng: np.random.Generator, m: int, n: int, r: int, p: int) -> np.ndarray:
+    """A random m x n matrix of rank <= r mod p: a product of thin random factors."""
+    left = rng.integers(0, p, size=(m, r), dtype=np.int64)
+    right = rng.integers(0, p, size=(r, n), dtype=np.int64)
+    return matmul_mod(left, right, p)
+
+
+def matrix(kind: str, m: int, n: int, p: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, p, size=(m, n), dtype=np.int64)
+    if kind == "low rank":
+        a = low_rank(rng, m, n, int(rng.integers(0, min(m, n) + 1)), p)
+    elif kind == "late pivots":
+        a[:, : 2 * n // 3] = 0
+    elif kind == "repeated columns" and n:
+        a[:, rng.integers(0, n, size=n // 2)] = 0
+        a[:, rng.integers(0, n, size=n // 2)] = a[:, rng.integers(0, n, size=n // 2)]
+    elif kind == "extreme":  # entries of largest centred magnitude (p - 1) / 2 and -(p - 1) / 2
+        a = np.where(rng.integers(0, 2, size=(m, n)) == 1, (p - 1) // 2, (p + 1) // 2)
+    elif kind == "sparse":
+        a[rng.random(size=(m, n)) < 0.85] = 0
+    return a
+
+
+KINDS = ("uniform", "low rank", "late pivots", "repeated columns", "extreme", "sparse")
+
+
+@given(kind=st.sampled_from(KINDS), m=st.integers(0, 26), n=st.integers(0, 26),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       depth=st.sampled_from([None, 1, 2]), block=st.integers(1, 9))
+def test_rank_profile_matches_flint(kind, m, n, p, seed, depth, block):
+    a = matrix(kind, m, n, p, seed)
+    assert_profile(a, p, rank_profile(a, p, block=block, depth=depth))
+
+
+@given(kind=st.sampled_from(KINDS), m=st.integers(1, 20), n=st.integers(1, 20),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_target_stops_with_a_target_minor(kind, m, n, p, seed, data):
+    a = matrix(kind, m, n, p, seed)
+    target = data.draw(st.integers(0, min(m, n) + 2))
+    assert_profile(a, p, rank_profile(a, p, target=target, block=3), target)
+
+
+@pytest.mark.parametrize(("m", "n"), [(0, 0), (0, 5), (5, 0), (1, 1), (1, 40), (40, 1),
+                                      (3, 50), (50, 3)])
+@pytest.mark.parametrize("kind", ["zero", "uniform"])
+def test_degenerate_shapes(m, n, kind):
+    a = matrix("uniform", m, n, P21, 7) if kind == "uniform" else np.zeros((m, n), np.int64)
+    assert_profile(a, P21, rank_profile(a, P21, block=4))
+
+
+def test_late_pivots_and_zero_rows():
+    """Pivots only in the last columns and, for them, only in the last rows."""
+    a = np.zeros((60, 50), np.int64)
+    a[45:, 40:] = matrix("uniform", 15, 10, P21, 1)
+    assert_profile(a, P21, rank_profile(a, P21))
+    assert_profile(a.T.copy(), P21, rank_profile(a.T.copy(), P21))
+
+
+def test_zero_and_repeated_columns():
+    rng = np.random.default_rng(2)
+    a = rng.integers(0, P21, size=(40, 12))
+    a = a[:, [0, 1, 1, 2, 0, 3, 4, 4, 4, 5, 6, 7, 8, 9, 10, 11, 11]]
+    a[:, [2, 7, 16]] = 0  # copies of columns 1, 4 and 11 zeroed: the rank stays 12
+    prof = rank_profile(a, P21)
+    assert_profile(a, P21, prof)
+    assert prof.rank == 12
+
+
+@pytest.mark.parametrize("r", [1, 5, 17, 39])
+def test_rank_deficient_products(r):
+    a = low_rank(np.random.default_rng(r), 70, 45, r, P21)
+    prof = rank_profile(a, P21, depth=3)
+    assert prof.rank == r
+    assert_profile(a, P21, prof)
+
+
+def test_rank_completed_by_the_last_rows_only():
+    """The first 95 rows span 7 dimensions; rows 95..99 raise the rank to 10."""
+    rng = np.random.default_rng(3)
+    a = np.vstack([low_rank(rng, 95, 10, 7, P21), rng.integers(0, P21, size=(5, 10))])
+    for block in (1, 4, 200):
+        prof = rank_profile(a, P21, block=block)
+        assert_profile(a, P21, prof)
+        assert prof.rank == 10 and max(prof.rows) >= 95
+
+
+def test_singular_only_modulo_p():
+    """An integer matrix of non-zero determinant whose residues are singular mod p."""
+    rng = random.Random(4)
+    for p in (7, P21):
+        b = [[rng.randrange(-(10**20), 10**20) for _ in range(12)] for _ in range(11)]
+        coefficients = [rng.randrange(5) for _ in range(11)]
+        b.append([sum(c * row[j] for c, row in zip(coefficients, b)) + p * rng.randrange(1, 9)
+                  for j in range(12)])
+        assert flint.fmpz_mat(b).det() != 0
+        a = np.array([[v % p for v in row] for row in b], dtype=np.int64)
+        prof = rank_profile(a, p)
+        assert prof.rank == 11
+        assert_profile(a, p, prof)
+        assert not is_nonsingular_mod(a, p)
+
+
+def test_large_python_integers_reduced_by_the_caller():
+    rng = random.Random(5)
+    big = [[rng.randrange(-(10**40), 10**40) for _ in range(30)] for _ in range(25)]
+    a = np.array([[v % P21 for v in row] for row in big], dtype=np.int64)
+    prof = rank_profile(a, P21)
+    assert_profile(a, P21, prof)
+    assert prof.rank == 25
+
+
+@pytest.mark.parametrize("n", [48, 97])
+def test_exact_near_the_float64_limit(n):
+    """p just below 2**26: each product of extreme residues is ~2**50, so a sum of three
+    (or an update skipping the reduction) leaves the exact range: only blocks of
+    block_depth(p) = 2 products with a reduction after each give FLINT's answer."""
+    for kind in ("extreme", "uniform", "low rank"):
+        a = matrix(kind, n, n - 3, P26, n)
+        assert_profile(a, P26, rank_profile(a, P26))
+
+
+def schur_trap(p: int, k: int, e_rank: int, seed: int) -> np.ndarray:
+    """[[I, B], [C, D]] with B, C of entries (p-1)/2 (C) and +-(p-1)/2 (B), D = C B + E.
+
+    Eliminating the identity leaves the multipliers C and the Schur complement
+    D - C B = E, of rank ``e_rank``: for p near 2**26 its entries are sums of k products
+    ~2**50, beyond 2**53 for k >= 9, so a missing blocking or reduction shows in the rank.
+    """
+    rng = np.random.default_rng(seed)
+    h = (p - 1) // 2
+    c = np.full((k, k), h, dtype=np.int64)
+    b = np.where(rng.integers(0, 2, size=(k, k)) == 1, h, p - h)
+    b[:, 0] = h
+    d = (matmul_mod(c, b, p) + low_rank(rng, k, k, e_rank, p)) % p
+    return np.block([[np.eye(k, dtype=np.int64), b], [c, d]])
+
+
+@pytest.mark.parametrize("p", [P21, P26])
+@pytest.mark.parametrize("e_rank", [0, 3, 24])
+def test_schur_complement_near_the_float64_limit(p, e_rank):
+    a = schur_trap(p, 24, e_rank, e_rank)
+    prof = rank_profile(a, p)
+    assert prof.rank == 24 + e_rank
+    assert_profile(a, p, prof)
+    assert is_nonsingular_mod(a, p) == (e_rank == 24)
+
+
+def test_large_inner_dimension_is_reduced_by_blocks():
+    """8201 products (p-1)/2 * (p-1)/2 (odd, ~2**40) sum to an odd integer beyond 2**53,
+    which float64 cannot hold: one product over the whole inner dimension is inexact,
+    matmul_mod (blocks of 2048 products, or of 5) is exact."""
+    h = (P21 - 1) // 2
+    k = 8201
+    a = np.full((3, k), h, dtype=np.int64)
+    a[1, ::3] = P21 - h
+    b = np.full((k, 2), h, dtype=np.int64)
+    b[::7, 1] = 1
+    exact = [[sum((x if x <= h else x - P21) * (y if y <= h else y - P21)
+                  for x, y in zip(row.tolist(), col.tolist())) for col in b.T] for row in a]
+    residues = np.array(exact, dtype=object) % P21
+    assert (matmul_mod(a, b, P21) == residues).all()
+    assert (matmul_mod(a, b, P21, depth=5) == residues).all()
+    assert exact[0][0] == k * h * h and exact[0][0] % 2 == 1 and exact[0][0] > 2**53
+    one_product = np.where(a > h, a - P21, a).astype(float) @ np.where(b > h, b - P21, b)
+    assert int(one_product[0, 0]) != exact[0][0]
+
+
+def test_blocks_are_streamed_lazily_with_global_row_indices():
+    rng = np.random.default_rng(6)
+    a = rng.integers(0, P21, size=(10, 6))
+
+    def blocks():
+        yield np.zeros((4, 6), np.int64)
+        yield np.zeros((0, 6), np.int64)
+        yield a[:3]
+        yield a[3:]
+        raise AssertionError("read beyond the target")
+
+    prof = rank_profile_blocks(blocks(), 6, P21, 6)
+    stacked = np.vstack([np.zeros((4, 6), np.int64), a])
+    assert_profile(stacked, P21, prof)
+    assert min(prof.rows) >= 4
+
+
+def test_a_reached_target_leaves_later_rows_unread():
+    a = matrix("uniform", 5000, 8, P21, 8)
+    seen = []
+
+    def blocks():
+        for s in range(0, 5000, 100):
+            seen.append(s)
+            yield a[s:s + 100]
+
+    prof = rank_profile_blocks(blocks(), 8, P21)
+    assert prof.rank == 8 and seen == [0]
+
+
+def test_depths_and_prime_size():
+    assert PRIME_BITS_BLAS == 21
+    for p in PRIMES:
+        h = (p - 1) // 2
+        k, d = max_depth(p), block_depth(p)
+        assert k * h * h < 2**53 <= (k + 1) * h * h
+        assert h + d * h * h < 2**51 <= h + (d + 1) * h * h
+    assert max_depth(P21) >= 8192 and block_depth(P21) >= 2048
+
+
+@pytest.mark.parametrize("call", [
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 2**26 + 15),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 2),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 15),
+    lambda: rank_profile(np.full((2, 2), 7), 7),
+    lambda: rank_profile(np.full((2, 2), -1), 7),
+    lambda: rank_profile(np.zeros((2, 2)), 7),
+    lambda: rank_profile(np.zeros(4, np.int64), 7),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 7, depth=0),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), P26, depth=3),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 7, target=-1),
+    lambda: rank_profile(np.zeros((2, 2), np.int64), 7, block=0),
+    lambda: rank_profile_blocks([np.zeros((2, 3), np.int64)], 2, 7),
+    lambda: matmul_mod(np.zeros((2, 3), np.int64), np.zeros((2, 3), np.int64), 7),
+])
+def test_invalid_input_is_rejected(call):
+    with pytest.raises(ValueError):
+        call()
+
+
+# --- the trusted checker ---------------------------------------------------------------
+
+
+def square(kind: str, n: int, p: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, p, size=(n, n), dtype=np.int64)
+    if kind == "repeated row" and n >= 2:  # singular: a row repeated deep in the matrix
+        a[-1] = a[int(rng.integers(0, n - 1))]
+    elif kind == "combination" and n >= 2:  # singular mod p: last row = combination mod p
+        a[-1] = matmul_mod(rng.integers(0, p, size=(1, n - 1)), a[:-1], p)
+    elif kind == "swaps":  # non-singular, rows of a triangular matrix shuffled: row swaps
+        upper = np.triu(a) + np.diag(1 + rng.integers(0, p - 1, size=n) - np.diag(a))
+        a = np.ascontiguousarray(np.roll(upper % p, 1, axis=0)[::-1])
+    elif kind == "extreme":
+        a = np.where(rng.integers(0, 2, size=(n, n)) == 1, (p - 1) // 2, (p + 1) // 2)
+    elif kind == "low rank":
+        a = low_rank(rng, n, n, int(rng.integers(0, n + 1)), p)
+    return a
+
+
+CHECK_KINDS = ("uniform", "repeated row", "combination", "swaps", "extreme", "low rank")
+
+
+@given(kind=st.sampled_from(CHECK_KINDS), n=st.integers(0, 40), p=st.sampled_from(PRIMES),
+       seed=st.integers(0, 2**32 - 1))
+def test_checker_matches_flint_det(kind, n, p, seed):
+    a = square(kind, n, p, seed)
+    assert is_nonsingular_mod(a, p) == (nmod(a, p).det() != 0)
+
+
+@pytest.mark.parametrize("n", [64, 150])
+@pytest.mark.parametrize("p", [P21, P26])
+@pytest.mark.parametrize("kind", CHECK_KINDS)
+def test_checker_on_larger_matrices(kind, n, p):
+    a = square(kind, n, p, n)
+    expected = nmod(a, p).det() != 0
+    assert is_nonsingular_mod(a, p) == expected
+    if kind in ("uniform", "swaps"):
+        assert expected
+    if kind in ("repeated row", "combination"):
+        assert not expected
+
+
+def test_checker_small_cases():
+    assert is_nonsingular_mod(np.zeros((0, 0), np.int64), 7)
+    assert not is_nonsingular_mod(np.zeros((1, 1), np.int64), 7)
+    assert is_nonsingular_mod(np.array([[0, 1], [1, 0]]), 7)
+    assert not is_nonsingular_mod(np.array([[2, 3], [3, 1]]), 7)  # det = -7
+    assert is_nonsingular_mod(np.array([[2, 3], [3, 1]]), 5)
+
+
+@pytest.mark.parametrize(("a", "p"), [
+    (np.eye(2, dtype=np.int64), 2**26 + 15),
+    (np.eye(2, dtype=np.int64), 2**25 + 1),  # 3 * 11184811
+    (np.eye(2, dtype=np.int64), 2),
+    (np.eye(2, dtype=np.int64), 9),
+    (np.eye(2, dtype=np.int64), 7.0),
+    (np.zeros((2, 3), np.int64), 7),
+    (np.zeros(4, np.int64), 7),
+    (np.full((2, 2), 7), 7),
+    (np.full((2, 2), -1), 7),
+    (np.eye(2), 7),
+])
+def test_checker_rejects_invalid_input(a, p):
+    with pytest.raises(ValueError):
+        is_nonsingular_mod(a, p)
+
+
+def test_checker_imports_nothing_from_exactid():
+    tree = ast.parse(Path(nonsingular.__file__).read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            assert node.level == 0
+            modules.add(node.module)
+    assert modules == {"numpy"}
