@@ -56,7 +56,7 @@ def gflops(n: int, seconds: float) -> float:
 
 
 def row(label: str, n: int, rank: object, seconds: float) -> None:
-    print(f"{label:<34} {n:>6} {rank!s:>6} {seconds:>9.2f} s {gflops(n, seconds):>8.1f}")
+    print(f"{label:<38} {n:>6} {rank!s:>6} {seconds:>9.2f} s {gflops(n, seconds):>8.1f}")
 
 
 def main() -> None:
@@ -78,7 +78,7 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f}")
     print(f"p = {p} ({PRIME_BITS_BLAS} bits), exact blocks of {block_depth(p)} products; "
           f"best of {args.repeat}; GFlop/s = (2/3 n^3) / time")
-    print(f"{'case':<34} {'n':>6} {'rank':>6} {'time':>11} {'GFlop/s':>8}")
+    print(f"{'case':<38} {'n':>6} {'rank':>6} {'time':>11} {'GFlop/s':>8}")
     previous = 0.0
     for n in args.sizes:
         if previous * 8 > args.budget:

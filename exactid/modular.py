@@ -104,6 +104,12 @@ _MAX_PRIME = 2**26
 _TEMP = 1 << 24
 """Entries of one temporary product (128 MB): updates are cut into row chunks of this size."""
 _MIN_ROWS = 256
+_SERIAL = 1 << 18
+"""OpenBLAS runs a product of fewer than 2 * 2**18 multiply-adds on one thread."""
+_THREADED = 1 << 26
+"""Products of fewer multiply-adds are issued in calls of at most ``_SERIAL``: on two
+cores, threads only pay off on large products, and on a loaded machine every threaded
+call waits for both threads to be scheduled (a performance choice; results are equal)."""
 
 
 @dataclass(frozen=True)
@@ -191,9 +197,18 @@ def _submul(t: np.ndarray, out: slice, inp: slice, s: np.ndarray, p: int, depth:
         a = t[i:i + step, inp]
         prod = buf[:c.shape[0]]
         for j in range(0, k, depth):
-            np.matmul(a[:, j:j + depth], s[j:j + depth], out=prod)
+            _matmul(a[:, j:j + depth], s[j:j + depth], prod)
             c -= prod
             _centre(c, prod, p)
+
+
+def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out <- a @ b, in calls of at most ``_SERIAL`` multiply-adds unless it is large."""
+    m, k = a.shape
+    w = b.shape[1]
+    step = m if m * k * w >= _THREADED else max(1, _SERIAL // (k * w))
+    for i in range(0, m, step):
+        np.matmul(a[i:i + step], b, out=out[i:i + step])
 
 
 def _rotate(t: np.ndarray, lo: int, mid: int, hi: int) -> None:
@@ -415,7 +430,7 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None
     acc = np.zeros((x.shape[0], y.shape[1]), order="F")
     prod = np.empty_like(acc)
     for j in range(0, x.shape[1], depth):
-        np.matmul(x[:, j:j + depth], y[j:j + depth], out=prod)
+        _matmul(x[:, j:j + depth], y[j:j + depth], prod)
         acc += prod
         _centre(acc, prod, p)
     res = acc.astype(np.int64)

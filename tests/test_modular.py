@@ -231,6 +231,19 @@ def test_blocks_are_streamed_lazily_with_global_row_indices():
     assert min(prof.rows) >= 4
 
 
+@pytest.mark.parametrize("depth", [None, 1])
+def test_rank_grows_over_many_streamed_stages(depth):
+    """Each block of 8 rows adds at most 3 to the rank: one new stage per block."""
+    rng = np.random.default_rng(9)
+    blocks = [low_rank(rng, 8, 13, 3, P26) for _ in range(6)]
+    for k in range(1, 7):
+        stacked = np.vstack(blocks[:k])
+        assert_profile(stacked, P26, rank_profile_blocks(blocks[:k], 13, P26, depth=depth))
+        for target in (4, 11):
+            prof = rank_profile_blocks(blocks[:k], 13, P26, target, depth=depth)
+            assert_profile(stacked, P26, prof, target)
+
+
 def test_a_reached_target_leaves_later_rows_unread():
     a = matrix("uniform", 5000, 8, P21, 8)
     seen = []

@@ -37,6 +37,7 @@ import numpy as np
 __all__ = ["is_nonsingular_mod"]
 
 _CHUNK = 1 << 22  # entries of one temporary product: updates are cut into row chunks
+_SERIAL, _THREADED = 1 << 18, 1 << 26  # speed only: see _product
 
 
 def _depth(p: int) -> int:
@@ -49,12 +50,24 @@ def _reduce(y: np.ndarray, p: int) -> None:
     y -= np.rint(y * (1.0 / p)) * p
 
 
+def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b. Below 2^26 multiply-adds, in calls of at most 2^18, which OpenBLAS runs on one
+    thread: threads only pay off on large products (and wait for each other when the
+    machine is loaded)."""
+    (m, k), w = a.shape, b.shape[1]
+    out = np.empty((m, w), order="F")
+    step = m if m * k * w >= _THREADED else max(1, _SERIAL // max(1, k * w))
+    for i in range(0, m, step):
+        np.matmul(a[i:i + step], b, out=out[i:i + step])
+    return out
+
+
 def _submul(c: np.ndarray, a: np.ndarray, b: np.ndarray, p: int) -> None:
     """c <- (c - a @ b) reduced, over inner blocks of ``_depth(p)`` terms."""
     k, step = _depth(p), max(1, _CHUNK // max(1, c.shape[1]))
     for i in range(0, c.shape[0], step):
         for j in range(0, a.shape[1], k):
-            c[i:i + step] -= a[i:i + step, j:j + k] @ b[j:j + k]
+            c[i:i + step] -= _product(a[i:i + step, j:j + k], b[j:j + k])
             _reduce(c[i:i + step], p)
 
 
