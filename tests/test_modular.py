@@ -89,6 +89,14 @@ def test_target_stops_with_a_target_minor(kind, m, n, p, seed, data):
     assert_profile(a, p, rank_profile(a, p, target=target, block=3), target)
 
 
+@pytest.mark.parametrize(("m", "n", "block"), [(300, 260, 512), (700, 260, 64), (260, 300, 512)])
+@pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "sparse"])
+def test_larger_matrices(kind, m, n, block):
+    """Sizes where updates are cut into several BLAS calls and tall inputs are streamed."""
+    a = matrix(kind, m, n, P21, m + n)
+    assert_profile(a, P21, rank_profile(a, P21, block=block))
+
+
 @pytest.mark.parametrize(("m", "n"), [(0, 0), (0, 5), (5, 0), (1, 1), (1, 40), (40, 1),
                                       (3, 50), (50, 3)])
 @pytest.mark.parametrize("kind", ["zero", "uniform"])
