@@ -206,7 +206,7 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out <- a @ b, in calls of at most ``_SERIAL`` multiply-adds unless it is large."""
     m, k = a.shape
     w = b.shape[1]
-    step = m if m * k * w >= _THREADED else max(1, _SERIAL // (k * w))
+    step = m if m * k * w >= _THREADED else max(1, _SERIAL // max(1, k * w))
     for i in range(0, m, step):
         np.matmul(a[i:i + step], b, out=out[i:i + step])
 

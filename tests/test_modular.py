@@ -176,6 +176,17 @@ def test_exact_near_the_float64_limit(n):
         assert_profile(a, P26, rank_profile(a, P26))
 
 
+@given(m=st.integers(0, 12), k=st.integers(0, 12), n=st.integers(0, 12),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       depth=st.sampled_from([None, 1, 2]))
+def test_matmul_mod_matches_integer_arithmetic(m, k, n, p, seed, depth):
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, p, size=(m, k), dtype=np.int64)
+    b = rng.integers(0, p, size=(k, n), dtype=np.int64)
+    expected = (a.astype(object) @ b.astype(object)) % p if k else np.zeros((m, n), int)
+    assert (matmul_mod(a, b, p, depth=depth) == expected).all()
+
+
 def schur_trap(p: int, k: int, e_rank: int, seed: int) -> np.ndarray:
     """[[I, B], [C, D]] with B, C of entries (p-1)/2 (C) and +-(p-1)/2 (B), D = C B + E.
 
