@@ -14,7 +14,7 @@ from FLINT integer products and assembled modulo a prime with NumPy.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
@@ -23,7 +23,8 @@ import flint
 import numpy as np
 
 from .errors import InputError
-from .linalg import ExactMatrix, matmul_mod
+from .linalg import ExactMatrix
+from .modular import matmul_mod
 from .network import Activations, Network, as_samples
 
 __all__ = [
@@ -154,31 +155,49 @@ class JacobianData:
     def column_scale(self) -> tuple[Fraction, ...]:
         return self._exact[2]
 
-    def _assemble(self, columns: Sequence[int], modulus: int | None) -> np.ndarray:
-        net, n, nout = self.net, self.n, self.net.n_outputs
-        posts, weights = self._modular(modulus) if modulus else self._exact[:2]
+    def _rows(self, posts: list[np.ndarray], weights: list[np.ndarray], part: slice,
+              cols: np.ndarray, modulus: int | None) -> np.ndarray:
+        """Rows of J[:, cols] (or J_int) for the samples in ``part``, sample-major."""
+        net, nout = self.net, self.net.n_outputs
+        masks = [m[part] for m in self.masks]
+        f = [v[part] for v in posts]
+        n = f[0].shape[0]
         dtype = np.int64 if modulus else object
-        out = np.empty((n * nout, len(columns)), dtype=dtype)
-        cols = list(columns)
+        out = np.empty((n * nout, len(cols)), dtype=dtype)
         for k in range(nout):
             g = np.zeros((n, nout), dtype=dtype)
             g[:, k] = 1
             grads = [g]
             for l in range(net.depth - 2, -1, -1):
                 g = (matmul_mod(g, weights[l + 1], modulus) if modulus
-                     else g.dot(weights[l + 1])) * self.masks[l]
+                     else g.dot(weights[l + 1])) * masks[l]
                 grads.insert(0, g)
             blocks = []
             for l in range(net.depth):
-                block = grads[l][:, :, None] * posts[l][:, None, :]
+                block = grads[l][:, :, None] * f[l][:, None, :]
                 if modulus:
                     block %= modulus
                 blocks.append(block.reshape(n, -1))
             out[k::nout] = np.concatenate(blocks + grads, axis=1)[:, cols]
         return out
 
+    def _assemble(self, columns: Sequence[int], modulus: int | None) -> np.ndarray:
+        posts, weights = self._modular(modulus) if modulus else self._exact[:2]
+        return self._rows(posts, weights, slice(None), np.asarray(list(columns), dtype=np.intp),
+                          modulus)
+
+    def residue_blocks(self, p: int, columns: Sequence[int],
+                       rows_per_block: int = 4096) -> Iterator[np.ndarray]:
+        """J[:, columns] modulo p as int64 blocks of consecutive rows (residues in [0, p)),
+        so that a large Jacobian is never held whole: its rank is computed block by block."""
+        posts, weights = self._modular(p)
+        cols = np.asarray(list(columns), dtype=np.intp)
+        step = max(1, rows_per_block // self.net.n_outputs)
+        for start in range(0, self.n, step):
+            yield self._rows(posts, weights, slice(start, start + step), cols, p)
+
     def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
-        """J[:, columns] modulo p (int64), for a prime p below 2**PRIME_BITS."""
+        """J[:, columns] modulo p (int64), for a prime p below 2**26."""
         return self._assemble(columns, p)
 
     def exact_int(self, columns: Sequence[int]) -> flint.fmpz_mat:

@@ -1,10 +1,12 @@
 """Rank engine: certified lower and upper bounds on the rank of exact integer matrices.
 
-Lower bounds come from a minor that is non-singular modulo a random word-size prime
+Lower bounds come from a minor that is non-singular modulo a random prime below 2^21
 (``theory/local.md`` 12.2, ``theory/exact_computing.md`` 3): a determinant that is
-non-zero modulo a prime is a non-zero integer. Upper bounds come from integer kernel
-vectors verified by exact multiplication (local.md 12.3). When the two do not meet for a
-few primes, the exact multimodular rank of FLINT decides. No rank is ever reported that
+non-zero modulo a prime is a non-zero integer. The minor is found by the float64 BLAS
+elimination of :mod:`exactid.modular`, exact because every partial sum stays below 2^53.
+Upper bounds come from integer kernel vectors verified by exact multiplication (local.md
+12.3). When the two do not meet for a few primes, the exact multimodular rank of FLINT
+decides. No rank is ever reported that
 these bounds do not prove.
 
 A matrix is given as an :class:`ExactMatrix`: its residues modulo a prime (a NumPy int64
@@ -18,7 +20,7 @@ import math
 import os
 import random
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -26,33 +28,25 @@ import flint
 import numpy as np
 
 from .errors import CertificationError
+from .modular import PRIME_BITS_BLAS, rank_profile, rank_profile_blocks
 
 __all__ = [
     "CertifiedRank",
     "ExactMatrix",
     "Minor",
     "certified_rank",
-    "full_column_rank_minor",
+    "modular_minor",
     "prime_rng",
     "random_prime",
 ]
 
-PRIME_BITS = 26
-"""Primes stay below 2**26 so that sums of 2**10 products of residues fit in int64."""
-
-_CHUNK = 2 ** (62 - 2 * PRIME_BITS)
+PRIME_BITS = PRIME_BITS_BLAS
+"""Primes stay below 2**21: the modular elimination then multiplies 2048-deep blocks
+exactly in float64 (``exactid.modular``)."""
 
 PRIME_ATTEMPTS = 3
 
 flint.ctx.threads = max(1, os.cpu_count() or 1)
-
-
-def matmul_mod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
-    """(a @ b) mod p for int64 residues below 2**PRIME_BITS, without overflow."""
-    out = np.zeros((a.shape[0], b.shape[1]), dtype=np.int64)
-    for s in range(0, a.shape[1], _CHUNK):
-        out = (out + a[:, s:s + _CHUNK] @ b[s:s + _CHUNK]) % p
-    return out
 
 
 def prime_rng(seed: int | None = None) -> random.Random:
@@ -130,63 +124,18 @@ class ExactMatrix:
         return self._exact
 
 
-def _nmod(res: np.ndarray, p: int) -> flint.nmod_mat:
-    m, n = res.shape
-    return flint.nmod_mat(m, n, res.ravel().tolist(), p)
+def _minor_mod_p(res: np.ndarray, p: int, target: int | None = None) -> Minor:
+    """A maximal square submatrix non-singular modulo p (or a target x target one)."""
+    profile = rank_profile(res, p, target=target)
+    return Minor(p, profile.rows, profile.columns)
 
 
-def _pivots(rref: flint.nmod_mat, rank: int) -> list[int]:
-    """Pivot columns of a reduced row echelon form (scans each row from the last pivot)."""
-    pivots, j = [], 0
-    for i in range(rank):
-        while int(rref[i, j]) == 0:
-            j += 1
-        pivots.append(j)
-        j += 1
-    return pivots
-
-
-def _independent_rows(res: np.ndarray, p: int) -> list[int]:
-    """Indices of a maximal set of rows independent modulo p (first ones in order)."""
-    if res.shape[0] == 0 or res.shape[1] == 0:
-        return []
-    r, rank = _nmod(res, p).transpose().rref()
-    return _pivots(r, rank)
-
-
-def _minor_mod_p(res: np.ndarray, p: int) -> Minor:
-    """A maximal square submatrix non-singular modulo p (rows first, then columns)."""
-    rows = _independent_rows(res, p)
-    if not rows:
-        return Minor(p, (), ())
-    sub = res[rows, :]
-    r, rank = _nmod(sub, p).rref()
-    return Minor(p, tuple(rows), tuple(_pivots(r, rank)))
-
-
-def full_column_rank_minor(res: np.ndarray, p: int, rng: random.Random) -> Minor | None:
-    """Return a square minor using every column, non-singular modulo p, or None.
-
-    Tall matrices are first screened on a random square submatrix, then on a random
-    subset of about 1.2 times as many rows as columns (cheap, and usually enough); the
-    full matrix is used when both fail.
-    """
-    m, n = res.shape
-    if m < n:
-        return None
-    if m > n:
-        subset = sorted(rng.sample(range(m), n))
-        if _nmod(res[subset, :], p).rank() == n:
-            return Minor(p, tuple(subset), tuple(range(n)))
-    if m > 1.2 * n + 32:
-        subset = sorted(rng.sample(range(m), int(1.2 * n) + 16))
-        rows = _independent_rows(res[subset, :], p)
-        if len(rows) == n:
-            return Minor(p, tuple(subset[i] for i in rows), tuple(range(n)))
-    rows = _independent_rows(res, p)
-    if len(rows) == n:
-        return Minor(p, tuple(rows), tuple(range(n)))
-    return None
+def modular_minor(blocks: Iterable[np.ndarray], ncols: int, p: int) -> Minor:
+    """A maximal square submatrix non-singular modulo p, of the matrix whose rows modulo p
+    come in ``blocks``: they are read only until the minor has every column, so rows
+    beyond a full-column-rank minor are never built."""
+    profile = rank_profile_blocks(blocks, ncols, p, target=ncols)
+    return Minor(p, profile.rows, profile.columns)
 
 
 def _submatrix(m: flint.fmpz_mat, rows: Sequence[int], cols: Sequence[int]) -> flint.fmpz_mat:

@@ -53,21 +53,23 @@ def test_reproduction_scaled_by_a_prime_product_is_locally_identifiable():
 
 
 def _plant_prime_failures(monkeypatch, failures: int) -> list[int]:
-    """Every quick C_S search fails, and the first ``failures`` minors of the rank engine
-    lose a pivot, as if each of those primes divided the minors."""
-    monkeypatch.setattr(local_mod, "full_column_rank_minor", lambda *a, **k: None)
-    real, calls = linalg._minor_mod_p, []
+    """The first ``failures`` primes of the rank search lose a pivot column, as if each of
+    them divided the minors that use it."""
+    calls: list[int] = []
 
-    def failing(res, p):
-        minor = real(res, p)
+    def blind(res, p):
         calls.append(p)
-        if len(calls) <= failures and minor.size:
-            res = res.copy()
-            res[:, minor.columns[-1]] = 0  # this prime "divides" one pivot column
-            return real(res, p)
-        return minor
+        if len(calls) > failures or not res.shape[1]:
+            return res
+        res = res.copy()
+        res[:, -1] = 0
+        return res
 
-    monkeypatch.setattr(linalg, "_minor_mod_p", failing)
+    real_blocks, real_minor = local_mod.modular_minor, linalg._minor_mod_p
+    monkeypatch.setattr(local_mod, "modular_minor", lambda blocks, ncols, p: real_blocks(
+        (blind(b, p) if i == 0 else b for i, b in enumerate(blocks)), ncols, p))
+    monkeypatch.setattr(linalg, "_minor_mod_p",
+                        lambda res, p, target=None: real_minor(blind(res, p), p, target))
     return calls
 
 

@@ -37,7 +37,7 @@ from ..linalg import (
     CertifiedRank,
     Minor,
     certified_rank,
-    full_column_rank_minor,
+    modular_minor,
     prime_rng,
     random_prime,
 )
@@ -222,12 +222,17 @@ class _Procedure:
 
     def finish(self, verdict: str, theorem: str, reasons: list[str], claim_reason: str,
                evidence: dict, rank_j: int | None = None, rank_a: int | None = None,
-               proved_ranks: bool = True, **extra: Any) -> LocalResult:
+               proved_ranks: bool = True, rank_j_lower: int | None = None,
+               **extra: Any) -> LocalResult:
         warnings = []
         fr = extra.get("float_rank_jacobian")
         if fr is not None and rank_j is not None and fr != rank_j:
             warnings.append(f"numpy.linalg.matrix_rank (float64, default tolerance) gives "
                             f"{fr} for the same Jacobian; the exact rank is {rank_j}")
+        elif fr is not None and rank_j_lower is not None and fr < rank_j_lower:
+            warnings.append(f"numpy.linalg.matrix_rank (float64, default tolerance) gives "
+                            f"{fr} for the same Jacobian; the exact rank is at least "
+                            f"{rank_j_lower}")
         cert = None
         if self.certificate:
             cert = dict(net=self.net, samples=self.xs, verdict=verdict, reason=claim_reason,
@@ -281,59 +286,43 @@ class _Procedure:
         if float_check:
             extra["float_rank_jacobian"] = _float_rank(net, xs, columns)
         reasons: list[str] = []
+        possible = True
         if n * nout < d:
             reasons.append(f"n * N_L = {n * nout} < D = {d}: C_S is impossible with this "
                            f"sample size (at least {-(-d // nout)} samples are needed, "
                            "local.md 11)")
-            gamma = certified_rank(data.matrix(columns), rng)
+            possible = False
         elif nout * pattern_bound < d:
             reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
                            "impossible (local.md 7)")
-            gamma = certified_rank(data.matrix(columns), rng)
-        else:
-            gamma = _rank_gamma_full(data, columns, rng)
-        if gamma.rank == d:
-            minor = gamma.minor
-            reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} minor "
-                           f"non-singular modulo {minor.prime}; theta is locally identifiable "
-                           f"from X (Theorem 9 of {PAPER}; local.md 8)")
-            return self.finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
-                               reasons, "C_S",
-                               {"frozen_edges": frozen_doc, "prime": minor.prime,
-                                "rows": [[r // nout, r % nout] for r in minor.rows]},
-                               rank_j=d, **extra)
+            possible = False
+        minor = _gamma_minor(data, columns, rng, PRIME_ATTEMPTS if possible else 1)
+        if minor.size == d:
+            return self.identifiable(minor, reasons, frozen_doc, extra)
         gram = certified_rank(gram_exact_matrix(net.forward(xs)), rng)
-        r, r_a = gamma.rank, nout * gram.rank
-        reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
-        jac_minor = _minor_doc(gamma.minor, nout)
+        r_a = nout * gram.rank
         gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
                        "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
-        activation_notes = _activation_notes(self.never, self.always)
-        if r == r_a:
-            reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not "
-                           f"locally identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
-            return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
-                               reasons + activation_notes, "theorem-8",
-                               {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
-                                "jacobian_minor": jac_minor, **gram_kernel},
-                               rank_j=r, rank_a=r_a, **extra)
+        if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
+            return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
+        if self.never or self.always:
+            reasons.append(f"R_Gamma >= {minor.size} (a minor non-singular modulo "
+                           f"{minor.prime}) and R_A = {r_a}: R_Gamma is not pinned, as the "
+                           "activation certificate below decides without it")
+            return self.activation(r_a, minor.size, reasons, extra)
+        gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
+        if gamma.rank == d:
+            return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
+        if gamma.rank == r_a:
+            return self.theorem8(gamma.minor, r_a, reasons, frozen_doc, gram_kernel, extra)
+        r = gamma.rank
+        reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
         reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
                        "Theorems 8 and 9 draw no conclusion (local.md 8)")
-        if self.never or self.always:
-            case = "never-active" if self.never else "always-active"
-            l, j = (self.never or self.always)[0]
-            perturbed = activation_perturbation(net, l, j, case, Fraction(1))
-            return self.finish("not-locally-identifiable",
-                               f"activation certificate, {case} neuron (local.md 10, derived)",
-                               reasons + activation_notes, case,
-                               {"neuron": [l, j], "t": 1,
-                                "perturbed_network": network_to_doc(perturbed),
-                                "path": _nonzero_path(net, l, j)},
-                               rank_j=r, rank_a=r_a, proved_ranks=False, **extra)
         return self.finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
                            reasons, "gap",
                            {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
-                            "jacobian_minor": jac_minor,
+                            "jacobian_minor": _minor_doc(gamma.minor, nout),
                             "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
                             "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor,
                                                                 columns=False),
@@ -341,17 +330,65 @@ class _Procedure:
                             **gram_kernel},
                            rank_j=r, rank_a=r_a, **extra)
 
+    def identifiable(self, minor: Minor, reasons: list[str], frozen_doc: list,
+                     extra: dict) -> LocalResult:
+        """C_S: a D x D minor of Gamma non-singular modulo a prime (Theorem 9)."""
+        d, nout = self.net.dimension, self.net.n_outputs
+        reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} minor "
+                       f"non-singular modulo {minor.prime}; theta is locally identifiable "
+                       f"from X (Theorem 9 of {PAPER}; local.md 8)")
+        return self.finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
+                           reasons, "C_S",
+                           {"frozen_edges": frozen_doc, "prime": minor.prime,
+                            "rows": [[r // nout, r % nout] for r in minor.rows]},
+                           rank_j=d, **extra)
 
-def _rank_gamma_full(data: Any, columns: Sequence[int], rng: random.Random) -> CertifiedRank:
-    """R_Gamma when C_S is possible: first the quick search for a D x D minor modulo a few
-    random primes, then, if every prime failed, the certified rank (which may still be D:
-    a failed prime proves nothing)."""
-    for _ in range(PRIME_ATTEMPTS):
+    def theorem8(self, minor: Minor, r_a: int, reasons: list[str], frozen_doc: list,
+                 gram_kernel: dict, extra: dict) -> LocalResult:
+        """C_N fails: R_Gamma = R_A < D (Theorem 8)."""
+        r, d = minor.size, self.net.dimension
+        reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
+        reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
+                       f"identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
+        return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
+                           reasons + _activation_notes(self.never, self.always), "theorem-8",
+                           {"frozen_edges": frozen_doc, "prime": minor.prime,
+                            "jacobian_minor": _minor_doc(minor, self.net.n_outputs),
+                            **gram_kernel},
+                           rank_j=r, rank_a=r_a, **extra)
+
+    def activation(self, r_a: int, r_low: int, reasons: list[str],
+                   extra: dict) -> LocalResult:
+        """A neuron never or always active on X (local.md 10): a direct proof."""
+        case = "never-active" if self.never else "always-active"
+        l, j = (self.never or self.always)[0]
+        perturbed = activation_perturbation(self.net, l, j, case, Fraction(1))
+        return self.finish("not-locally-identifiable",
+                           f"activation certificate, {case} neuron (local.md 10, derived)",
+                           reasons + _activation_notes(self.never, self.always), case,
+                           {"neuron": [l, j], "t": 1,
+                            "perturbed_network": network_to_doc(perturbed),
+                            "path": _nonzero_path(self.net, l, j)},
+                           rank_a=r_a, proved_ranks=False, rank_j_lower=r_low, **extra)
+
+
+def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random,
+                 attempts: int) -> Minor:
+    """The largest minor of Gamma non-singular modulo one of a few random primes: it
+    proves R_Gamma >= its size. A prime for which the minors vanish proves nothing, so
+    the attempts stop at a D x D minor or when two primes agree."""
+    best: Minor | None = None
+    for _ in range(attempts):
         p = random_prime(rng, avoid=data.denominators)
-        minor = full_column_rank_minor(data.residues(p, columns), p, rng)
-        if minor is not None:
-            return CertifiedRank(len(columns), minor)
-    return certified_rank(data.matrix(columns), rng)
+        minor = modular_minor(data.residue_blocks(p, columns), len(columns), p)
+        if best is not None and minor.size == best.size:
+            break
+        if best is None or minor.size > best.size:
+            best = minor
+        if best.size == len(columns):
+            break
+    assert best is not None
+    return best
 
 
 def _minor_doc(minor: Minor | None, nout: int | None = None,
