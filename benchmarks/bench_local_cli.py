@@ -251,6 +251,13 @@ def fmt(v: float | None, digits: int = 2) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+def rank_text(doc: dict | None) -> str:
+    """The exact rank_jacobian, "-" when not pinned (e.g. decided by an activation
+    certificate, where the CLI prints null) or when there is no document."""
+    rank = None if doc is None else doc.get("rank_jacobian")
+    return "-" if rank is None else str(rank)
+
+
 def print_table(header: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
     print("  ".join(h.rjust(w) for h, w in zip(header, widths)))
@@ -296,7 +303,7 @@ def run_case(case: Case, seed: int, repeat: int, out: str,
             exact_doc = parse_last_json(run)
             exact_runs.append(run)
             print(f"{tag} exact {run.seconds:.2f} s {run.rss_mb:.0f} MB  "
-                  f"verdict={exact_doc['verdict']} rank={exact_doc['rank_jacobian']}",
+                  f"verdict={exact_doc['verdict']} rank={rank_text(exact_doc)}",
                   flush=True)
         run = run_process(float_cmd(net, xs))
         failure = describe_failure(run, "float_rank.py", None)
@@ -318,7 +325,7 @@ def run_case(case: Case, seed: int, repeat: int, out: str,
            fmt(ratio), target_text(case),
            "-" if ratio is None else target_met(case, ratio, rss_exact),
            fmt(rss_exact, 0), fmt(rss_float, 0), str(ed.get("verdict", "-")),
-           str(ed.get("rank_jacobian", "-")), str(ed.get("dimension", "-")),
+           rank_text(exact_doc), str(ed.get("dimension", "-")),
            "-" if float_doc is None else str(float_doc["rank"])]
     if exact_doc is not None and exact_doc["params"] != params:
         notes.append(f"{case.name}: exactid counts {exact_doc['params']} parameters, "
@@ -327,7 +334,7 @@ def run_case(case: Case, seed: int, repeat: int, out: str,
         notes.append(f"{case.name}: float_rank.py counts {float_doc['params']} parameters, "
                      f"not {params}")
     if exact_doc is not None and float_doc is not None \
-            and exact_doc["rank_jacobian"] != float_doc["rank"]:
+            and exact_doc.get("rank_jacobian") not in (None, float_doc["rank"]):
         notes.append(f"{case.name}: exact rank {exact_doc['rank_jacobian']} != float rank "
                      f"{float_doc['rank']}")
     notes += [f"{case.name}: warning: {w}" for w in ed.get("warnings", [])]
@@ -371,7 +378,7 @@ def run_mnist(case: Case, seed: int, out: str, float_timeout: float,
         result = failure
     else:
         doc = parse_last_json(local)
-        result = f"{doc['verdict']}, rank {doc['rank_jacobian']} of D = {doc['dimension']}"
+        result = f"{doc['verdict']}, rank {rank_text(doc)} of D = {doc['dimension']}"
     rows.append(["exactid local", fmt(local.seconds), fmt(local.rss_mb, 0), result])
     print(f"[mnist]   {local.seconds:.2f} s {local.rss_mb:.0f} MB {result}", flush=True)
     if not failure:
