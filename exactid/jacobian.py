@@ -25,7 +25,7 @@ import numpy as np
 from .errors import InputError
 from .linalg import ExactMatrix
 from .modular import matmul_mod
-from .network import Activations, Network, as_samples
+from .network import Activations, Network, _int_matrix, _lcm_of_denominators, as_samples
 
 __all__ = [
     "FrozenEdge",
@@ -118,6 +118,12 @@ class JacobianData:
         for w, b in zip(self.net.weights, self.net.biases):
             d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
         return d
+
+    @cached_property
+    def samples_int(self) -> tuple[flint.fmpz_mat, int]:
+        """The samples times the lcm ``dx`` of their denominators (an integer matrix), and dx."""
+        dx = _lcm_of_denominators(v for row in self.samples for v in row)
+        return _int_matrix(self.samples, dx), dx
 
     def _modular(self, p: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """Residues of (f_0, ..., f_{L-1}) and of W_1, ..., W_L modulo p."""

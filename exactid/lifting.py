@@ -16,14 +16,14 @@ from itertools import product
 import flint
 import numpy as np
 
-from .linalg import ExactMatrix
-from .network import Activations, ForwardPass, Network
+from .linalg import ExactMatrix, fmpz_residues
+from .modular import matmul_mod
+from .network import Activations, Network
 
 __all__ = [
     "activation_operator",
     "bias_path_value",
     "gram_matrix",
-    "gram_matrix_integer",
     "path_lifting",
     "paths",
     "pattern_rank_bound",
@@ -87,17 +87,18 @@ def activation_operator(net: Network,
     return rows
 
 
-def gram_matrix_integer(fp: ForwardPass) -> tuple[flint.fmpz_mat, int]:
-    """Return (G_int, s) with G = G_int / s the Gram matrix of local.md 7.
+def _gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations
+                  ) -> tuple[flint.fmpz_mat, int]:
+    """Return (G_int, s) with G = G_int / s the Gram matrix of local.md 7, for the samples
+    ``xs / dx``.
 
     G[i, j] = <x^i, x^j> prod_l c_l(i, j) + sum_m prod_{l >= m} c_l(i, j) + 1.
     """
-    xs, dx = fp.post[0], fp.post_den[0]
     n = xs.nrows()
     inner = np.array([int(e) for e in (xs * xs.transpose()).entries()],
                      dtype=object).reshape(n, n)
     counts = []
-    for layer in fp.activations.active:
+    for layer in acts.active:
         counts.append((layer @ layer.T).astype(object))
     scale = dx * dx
     tail = np.ones((n, n), dtype=object)
@@ -111,14 +112,38 @@ def gram_matrix_integer(fp: ForwardPass) -> tuple[flint.fmpz_mat, int]:
 
 def gram_matrix(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
     """The Gram matrix G = alpha alpha^T as Fractions, computed without alpha (local.md 7)."""
-    g, s = gram_matrix_integer(net.forward(samples))
+    fp = net.forward(samples)
+    g, s = _gram_integer(fp.post[0], fp.post_den[0], fp.activations)
     n = g.nrows()
     return [[Fraction(int(g[i, j]), s) for j in range(n)] for i in range(n)]
 
 
-def gram_exact_matrix(fp: ForwardPass) -> ExactMatrix:
-    """The integer Gram matrix (G times a positive constant) for the rank engine."""
-    return ExactMatrix.from_fmpz(gram_matrix_integer(fp)[0])
+def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> ExactMatrix:
+    """The integer Gram matrix G_int = G * dx^2 for the rank engine, where ``xs_int`` are
+    the samples times their common denominator ``dx``.
+
+    Its residues modulo p come from the same formula (local.md 7) in int64 arithmetic:
+    <x^i, x^j> by an exact modular product and the counts c_l by 0/1 products; the exact
+    integer matrix is built only if a kernel has to be verified.
+    """
+    n = xs_int.nrows()
+
+    def residues(p: int) -> np.ndarray:
+        x = fmpz_residues(xs_int, p)
+        inner = matmul_mod(x, x.T.copy(), p)
+        scale = dx * dx % p
+        tail = np.ones((n, n), dtype=np.int64)
+        total = np.full((n, n), scale, dtype=np.int64)
+        for layer in reversed(acts.active):
+            bits = layer.astype(np.float64)
+            tail = tail * (bits @ bits.T).astype(np.int64) % p  # counts <= width: exact
+            total = (total + scale * tail) % p
+        return (total + inner * tail) % p
+
+    def exact() -> flint.fmpz_mat:
+        return _gram_integer(xs_int, dx, acts)[0]
+
+    return ExactMatrix((n, n), residues, exact)
 
 
 def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:

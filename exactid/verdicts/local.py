@@ -299,7 +299,8 @@ class _Procedure:
         minor = _gamma_minor(data, columns, rng, PRIME_ATTEMPTS if possible else 1)
         if minor.size == d:
             return self.identifiable(minor, reasons, frozen_doc, extra)
-        gram = certified_rank(gram_exact_matrix(net.forward(xs)), rng)
+        xs_int, dx = data.samples_int
+        gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
         r_a = nout * gram.rank
         gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
                        "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
