@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from .errors import CertificationError, ExactidError
@@ -42,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
                      "(float_rank_jacobian; off by default: it never changes the verdict)")
     loc.add_argument("--no-float-check", action="store_true",
                      help="skip the float64 cross-check (the default; kept for old scripts)")
+    loc.add_argument("--progress", action="store_true",
+                     help="print each step and its time on stderr (the default when stderr "
+                     "is a terminal)")
     ev = sub.add_parser("eval", help="exact outputs and activation patterns")
     ev.add_argument("network")
     ev.add_argument("--samples", required=True)
@@ -110,6 +113,21 @@ def _print_json(obj: Any) -> None:
     print(dump_json(obj))
 
 
+def _stage_clock(enabled: bool) -> Callable[[str], None]:
+    """A progress callback printing each finished step and its time on stderr."""
+    import time
+
+    last = [time.perf_counter()]
+
+    def report(step: str) -> None:
+        now = time.perf_counter()
+        if enabled:
+            print(f"exactid: {step} ({now - last[0]:.1f} s)", file=sys.stderr, flush=True)
+        last[0] = now
+
+    return report
+
+
 def _cmd_local(args: argparse.Namespace) -> int:
     from .formats import dump_json, read_network, read_samples, write_text_atomic
     from .verdicts import local_verdict
@@ -118,12 +136,17 @@ def _cmd_local(args: argparse.Namespace) -> int:
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer; 'local' needs at "
                     "least one hidden ReLU layer")
+    progress = _stage_clock(args.progress or sys.stderr.isatty())
     samples = read_samples(args.samples, net.n_inputs)
+    progress(f"read {len(samples)} samples")
     result = local_verdict(net, samples, seed=args.seed,
                            certificate=bool(args.certificate),
-                           float_check=args.float_check and not args.no_float_check)
+                           float_check=args.float_check and not args.no_float_check,
+                           progress=progress)
+    progress(f"verdict: {result.verdict}")
     if args.certificate:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
+        progress(f"certificate written to {args.certificate}")
     if args.json:
         _print_json(result.to_json())
     else:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -148,7 +148,8 @@ def _float_rank(net: Network, samples: Sequence[Sequence[Fraction]],
 
 
 def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int | None = None,
-                  certificate: bool = True, float_check: bool = False) -> LocalResult:
+                  certificate: bool = True, float_check: bool = False,
+                  progress: Callable[[str], None] | None = None) -> LocalResult:
     """Decide exactly whether ``net`` is locally identifiable from ``samples``.
 
     Parameters
@@ -166,6 +167,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int |
     float_check : bool
         Also compute numpy's float64 rank of the same Jacobian (``float_rank_jacobian``;
         None when not computed).
+    progress : callable, optional
+        Called with the name of each step of the procedure once it is done.
 
     Returns
     -------
@@ -196,8 +199,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int |
     acts = net.activations(xs)
     counts = acts.activation_counts()
     n, d = len(xs), net.dimension
-    step = _Procedure(net, xs, certificate, never=[[l, j] for l, j in net.hidden_neurons()
-                                                   if counts[l][j] == 0],
+    step = _Procedure(net, xs, certificate, progress or (lambda _: None),
+                      never=[[l, j] for l, j in net.hidden_neurons() if counts[l][j] == 0],
                       always=[[l, j] for l, j in net.hidden_neurons() if counts[l][j] == n],
                       base=dict(params=net.n_params, hidden=net.n_hidden, dimension=d,
                                 samples=n, outputs=net.n_outputs,
@@ -215,9 +218,10 @@ class _Procedure:
     (a non-singular minor and verified kernel vectors), never from a prime that failed.
     """
 
-    def __init__(self, net: Network, xs: list, certificate: bool, never: list, always: list,
+    def __init__(self, net: Network, xs: list, certificate: bool,
+                 progress: Callable[[str], None], never: list, always: list,
                  base: dict) -> None:
-        self.net, self.xs, self.certificate = net, xs, certificate
+        self.net, self.xs, self.certificate, self.progress = net, xs, certificate, progress
         self.never, self.always, self.base = never, always, base
 
     def finish(self, verdict: str, theorem: str, reasons: list[str], claim_reason: str,
@@ -280,6 +284,7 @@ class _Procedure:
         frozen = frozen_edges(net)
         frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
         columns = gamma_columns(net, frozen)
+        self.progress("activation patterns")
         data = backpropagate(net, xs, acts)
         pattern_bound = pattern_rank_bound(acts, net.n_inputs)
         extra: dict[str, Any] = dict(pattern_bound=pattern_bound, frozen_edges=frozen_doc)
@@ -297,10 +302,12 @@ class _Procedure:
                            "impossible (local.md 7)")
             possible = False
         minor = _gamma_minor(data, columns, rng, PRIME_ATTEMPTS if possible else 1)
+        self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
         if minor.size == d:
             return self.identifiable(minor, reasons, frozen_doc, extra)
         xs_int, dx = data.samples_int
         gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
+        self.progress(f"rank of the Gram matrix ({gram.rank})")
         r_a = nout * gram.rank
         gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
                        "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
@@ -311,6 +318,7 @@ class _Procedure:
                            f"{minor.prime}) and R_A = {r_a}: R_Gamma is not pinned, as the "
                            "activation certificate below decides without it")
             return self.activation(r_a, minor.size, reasons, extra)
+        self.progress("exact rank of Gamma (kernel vectors: can be long)")
         gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
         if gamma.rank == d:
             return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
