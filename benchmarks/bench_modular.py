@@ -17,11 +17,11 @@ with the CPU time of the process and the achieved GFlop/s, counting LU's 2/3 n^3
 (n^3 / 3 multiply-adds, two flops each) in the wall-clock time. Two tall 1.2n x n cases
 follow: random (the first n rows already reach rank n, the last 0.2n are never read), and
 the same with 16 of its first n rows overwritten by copies of others, so that the rank is
-completed by streaming the last rows in blocks of 512. A size is skipped when the previous
-one, scaled by 8, predicts more than ``--budget`` seconds. Each time is the best of R
-runs. The load average is printed with the figures: on a shared machine, wall-clock times
-of multi-threaded BLAS suffer first. The script only prints figures; it never asserts
-anything about timings.
+completed by streaming the last rows (blocks of 512, 1024, ... rows). A size is skipped
+when the previous one, scaled by 8, predicts more than ``--budget`` seconds. Each time is
+the best of R runs. The load average is printed with the figures: on a shared machine,
+wall-clock times of multi-threaded BLAS suffer first. The script only prints figures; it
+never asserts anything about timings.
 """
 
 from __future__ import annotations

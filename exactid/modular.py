@@ -76,7 +76,8 @@ block as the rows below -- which leaves in the non-pivot columns its residue mod
 pivot rows; that residue is eliminated in turn as a new stage. A tall matrix whose first
 rows reach the target is thus never read, nor held in memory, beyond them.
 :func:`rank_profile` streams a tall matrix this way (first block: ``max(ncols, block)``
-rows, then blocks of ``block`` rows) and works on the transpose of a wide one.
+rows, then blocks of ``block``, ``2 block``, ... up to ``8 block`` rows) and works on the
+transpose of a wide one.
 """
 
 from __future__ import annotations
@@ -386,8 +387,10 @@ def rank_profile(a: np.ndarray, p: int, *, target: int | None = None, block: int
     target
         Stop once the rank reaches it; the minor is then target x target.
     block
-        Rows per streamed block beyond the first ``max(ncols, block)`` rows; a wide matrix
-        is handled through its transpose (rows and columns are swapped back).
+        The first block has ``max(ncols, block)`` rows; the next ones ``block``, then twice
+        as many each time up to ``8 * block`` (few rows are read when few are needed, and
+        few blocks when many are: each block replays the steps of the first). A wide
+        matrix is handled through its transpose (rows and columns are swapped back).
     depth
         As in :func:`rank_profile_blocks`.
 
@@ -405,12 +408,12 @@ def rank_profile(a: np.ndarray, p: int, *, target: int | None = None, block: int
     if m < n:
         t = rank_profile(a.T, p, target=target, block=block, depth=depth)
         return RankProfile(t.rank, t.columns, t.rows, p)
-    first = max(n, block)
-
     def row_blocks() -> Iterator[np.ndarray]:
-        yield a[:first]
-        for start in range(first, m, block):
-            yield a[start:start + block]
+        start, size = max(n, block), block
+        yield a[:start]
+        while start < m:
+            yield a[start:start + size]
+            start, size = start + size, min(2 * size, 8 * block)
 
     return rank_profile_blocks(row_blocks(), n, p, target, depth=depth)
 
