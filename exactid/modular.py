@@ -207,7 +207,10 @@ def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
     """out <- a @ b, in calls of at most ``_SERIAL`` multiply-adds unless it is large."""
     m, k = a.shape
     w = b.shape[1]
-    step = m if m * k * w >= _THREADED else max(1, _SERIAL // max(1, k * w))
+    if m * k * w >= _THREADED or m * k * w < 2 * _SERIAL:
+        np.matmul(a, b, out=out)
+        return
+    step = max(1, _SERIAL // (k * w))
     for i in range(0, m, step):
         np.matmul(a[i:i + step], b, out=out[i:i + step])
 
