@@ -204,7 +204,7 @@ def _submul(t: np.ndarray, out: slice, inp: slice, s: np.ndarray, p: int, depth:
 
 
 def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """out <- a @ b, in calls of at most ``_SERIAL`` multiply-adds unless it is large."""
+    """out <- a @ b; mid-sized products in calls of at most ``_SERIAL`` multiply-adds."""
     m, k = a.shape
     w = b.shape[1]
     if m * k * w >= _THREADED or m * k * w < 2 * _SERIAL:
