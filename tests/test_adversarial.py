@@ -147,10 +147,11 @@ def test_issue_reproduction_of_the_underflow():
 def _forged(net: Network, xs, *, never=(), always=(), reason="gap") -> dict:
     """The certificate local_verdict would write if it overlooked the activation cases:
     true ranks, a gap claim."""
-    result = local_mod._Procedure(net, xs, True, print, list(never), list(always), base=dict(
-        params=net.n_params, hidden=net.n_hidden, dimension=net.dimension, samples=len(xs),
-        outputs=net.n_outputs, paths=0, sample_bound=0, activation_counts=[],
-    )).ranks(net.activations(xs), random.Random(1), False)
+    base = dict(params=net.n_params, hidden=net.n_hidden, dimension=net.dimension,
+                samples=len(xs), outputs=net.n_outputs, paths=0, sample_bound=0,
+                activation_counts=[])
+    step = local_mod._Procedure(net, xs, True, lambda _: None, list(never), list(always), base)
+    result = step.ranks(net.activations(xs), random.Random(1), False)
     assert result.certificate["claim"]["reason"] == reason
     return json.loads(json.dumps(result.certificate))
 
