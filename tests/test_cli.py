@@ -74,6 +74,16 @@ def test_local_json_fields_and_values(capsys, files):
     assert code == 0 and json.loads(out)["float_rank_jacobian"] == 15
 
 
+def test_local_progress_goes_to_stderr_only(capsys, files):
+    code, out, err = run(capsys, "local", files["net"], "--samples", files["x"], "--json",
+                         "--progress")
+    assert code == 0 and json.loads(out)["verdict"] == "locally-identifiable"
+    lines = err.splitlines()
+    assert lines[0].startswith("exactid: read 15 samples (")
+    assert any("rank of Gamma modulo a prime (>= 15, D = 15)" in line for line in lines)
+    assert lines[-1].startswith("exactid: verdict: locally-identifiable (")
+
+
 def test_local_json_theorem_8(capsys, files):
     code, out, _ = run(capsys, "local", files["net132"], "--samples", files["x132"], "--json",
                        "--no-float-check")
