@@ -192,14 +192,27 @@ class JacobianData:
         return self._rows(posts, weights, slice(None), np.asarray(list(columns), dtype=np.intp),
                           modulus)
 
-    def residue_blocks(self, p: int, columns: Sequence[int],
+    def residue_blocks(self, p: int, columns: Sequence[int], first_rows: int = 0,
                        rows_per_block: int = 4096) -> Iterator[np.ndarray]:
-        """J[:, columns] modulo p as int64 blocks of consecutive rows (residues in [0, p)),
-        so that a large Jacobian is never held whole: its rank is computed block by block."""
+        """J[:, columns] modulo p as blocks of consecutive rows (residues in [0, p)), so that
+        a large Jacobian is never held whole: its rank is computed block by block.
+
+        The first block has at least ``first_rows`` rows (an elimination does most of its
+        work, in large matrix products, on its first block); it is int32 when p < 2^31.
+        """
         posts, weights = self._modular(p)
         cols = np.asarray(list(columns), dtype=np.intp)
-        step = max(1, rows_per_block // self.net.n_outputs)
-        for start in range(0, self.n, step):
+        nout = self.net.n_outputs
+        step = max(1, rows_per_block // nout)
+        first = min(self.n, -(-first_rows // nout))
+        if first:
+            block = np.empty((first * nout, len(cols)), dtype=np.int32 if p < 2**31 else np.int64)
+            for start in range(0, first, step):
+                part = slice(start, min(first, start + step))
+                block[start * nout:part.stop * nout] = self._rows(posts, weights, part, cols, p)
+            yield block
+            del block
+        for start in range(first, self.n, step):
             yield self._rows(posts, weights, slice(start, start + step), cols, p)
 
     def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:

@@ -57,19 +57,26 @@ def _plant_prime_failures(monkeypatch, failures: int) -> list[int]:
     them divided the minors that use it."""
     calls: list[int] = []
 
-    def blind(res, p):
-        calls.append(p)
-        if len(calls) > failures or not res.shape[1]:
+    def blind(res, fail):
+        if not fail or not res.shape[1]:
             return res
         res = res.copy()
-        res[:, -1] = 0
+        res[:, -1] = 0  # in every row: a column lost, as modulo a prime dividing it
         return res
 
+    def failing(p: int) -> bool:
+        calls.append(p)
+        return len(calls) <= failures
+
     real_blocks, real_minor = local_mod.modular_minor, linalg._minor_mod_p
-    monkeypatch.setattr(local_mod, "modular_minor", lambda blocks, ncols, p: real_blocks(
-        (blind(b, p) if i == 0 else b for i, b in enumerate(blocks)), ncols, p))
-    monkeypatch.setattr(linalg, "_minor_mod_p",
-                        lambda res, p, target=None: real_minor(blind(res, p), p, target))
+
+    def minor_of_blocks(blocks, ncols, p):
+        fail = failing(p)
+        return real_blocks((blind(b, fail) for b in blocks), ncols, p)
+
+    monkeypatch.setattr(local_mod, "modular_minor", minor_of_blocks)
+    monkeypatch.setattr(linalg, "_minor_mod_p", lambda res, p, target=None: real_minor(
+        blind(res, failing(p)), p, target))
     return calls
 
 

@@ -389,7 +389,8 @@ def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random,
     best: Minor | None = None
     for _ in range(attempts):
         p = random_prime(rng, avoid=data.denominators)
-        minor = modular_minor(data.residue_blocks(p, columns), len(columns), p)
+        minor = modular_minor(data.residue_blocks(p, columns, first_rows=len(columns)),
+                              len(columns), p)
         if best is not None and minor.size == best.size:
             break
         if best is None or minor.size > best.size:
