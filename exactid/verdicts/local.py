@@ -301,23 +301,17 @@ class _Procedure:
             reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
                            "impossible (local.md 7)")
             possible = False
+        if self.never or self.always:  # local.md 10: R_Gamma < D, C_S cannot hold
+            return self.activation_or_theorem8(data, columns, acts, rng, reasons, frozen_doc,
+                                               extra)
         minor = _gamma_minor(data, columns, rng, PRIME_ATTEMPTS if possible else 1)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
         if minor.size == d:
             return self.identifiable(minor, reasons, frozen_doc, extra)
-        xs_int, dx = data.samples_int
-        gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
-        self.progress(f"rank of the Gram matrix ({gram.rank})")
+        gram, gram_kernel = self.gram(data, acts, rng)
         r_a = nout * gram.rank
-        gram_kernel = {"gram_kernel": [list(v) for v in gram.kernel],
-                       "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
         if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
             return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
-        if self.never or self.always:
-            reasons.append(f"R_Gamma >= {minor.size} (a minor non-singular modulo "
-                           f"{minor.prime}) and R_A = {r_a}: R_Gamma is not pinned, as the "
-                           "activation certificate below decides without it")
-            return self.activation(r_a, minor.size, reasons, extra)
         self.progress("exact rank of Gamma (kernel vectors: can be long)")
         gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
         if gamma.rank == d:
@@ -338,6 +332,46 @@ class _Procedure:
                             "gram_minor": _minor_doc(gram.minor),
                             **gram_kernel},
                            rank_j=r, rank_a=r_a, **extra)
+
+    def gram(self, data: Any, acts: Any, rng: random.Random) -> tuple[CertifiedRank, dict]:
+        """rank G, proved (local.md 7), and its kernel as Theorem 8 evidence."""
+        xs_int, dx = data.samples_int
+        gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
+        self.progress(f"rank of the Gram matrix ({gram.rank})")
+        return gram, {"gram_kernel": [list(v) for v in gram.kernel],
+                      "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
+
+    def activation_or_theorem8(self, data: Any, columns: Sequence[int], acts: Any,
+                               rng: random.Random, reasons: list[str], frozen_doc: list,
+                               extra: dict) -> LocalResult:
+        """A neuron never or always active: not locally identifiable either way; local.md 9
+        names Theorem 8 when R_Gamma = R_A, the activation certificate otherwise.
+
+        The incoming weights and the bias of a never-active neuron are zero columns of
+        Gamma (its backpropagated gradient is zero at every sample), so R_Gamma <= D - z;
+        when that is below R_A, Theorem 8 cannot apply and no rank of Gamma is computed.
+        """
+        nout, net = self.net.n_outputs, self.net
+        gram, gram_kernel = self.gram(data, acts, rng)
+        r_a = nout * gram.rank
+        zero = sum(net.widths[l] + 1 for l, _ in self.never)
+        upper = net.dimension - zero
+        if upper < r_a:
+            reasons.append(f"R_Gamma <= D - {zero} = {upper} < R_A = {r_a} (the incoming "
+                           "weights and biases of the never-active neurons are zero columns "
+                           "of Gamma): Theorem 8 does not apply")
+            low = None  # a lower bound only serves the float64 cross-check
+            if extra.get("float_rank_jacobian") is not None:
+                low = _gamma_minor(data, columns, rng, 1).size
+            return self.activation(r_a, low, reasons, extra)
+        minor = _gamma_minor(data, columns, rng, 1)
+        self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {net.dimension})")
+        if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
+            return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
+        reasons.append(f"R_Gamma >= {minor.size} (a minor non-singular modulo {minor.prime}) "
+                       f"and R_A = {r_a}: R_Gamma is not pinned, as the activation certificate "
+                       "below decides without it")
+        return self.activation(r_a, minor.size, reasons, extra)
 
     def identifiable(self, minor: Minor, reasons: list[str], frozen_doc: list,
                      extra: dict) -> LocalResult:
@@ -366,7 +400,7 @@ class _Procedure:
                             **gram_kernel},
                            rank_j=r, rank_a=r_a, **extra)
 
-    def activation(self, r_a: int, r_low: int, reasons: list[str],
+    def activation(self, r_a: int, r_low: int | None, reasons: list[str],
                    extra: dict) -> LocalResult:
         """A neuron never or always active on X (local.md 10): a direct proof."""
         case = "never-active" if self.never else "always-active"
