@@ -296,3 +296,24 @@ def test_domain_reader_and_checker_agree_on_ambiguous_domains(tmp_path):
     with pytest.raises(Exception, match="not both|both"):
         read_domain(path)
     assert Domain.box([(0, 1)]).dim == 1
+
+
+# ------------------------------------------------------------------ activation shortcut
+def test_never_active_neuron_decides_without_a_rank_of_gamma(monkeypatch):
+    """D minus the zero columns of a never-active neuron is below R_A: Theorem 8 cannot
+    apply, so no rank of Gamma is computed, and the activation certificate checks."""
+    rng = random.Random(5)
+    weights = [[[rng.choice([-2, -1, 1, 2]) for _ in range(3)] for _ in range(4)],
+               [[rng.choice([-2, -1, 1, 2]) for _ in range(4)] for _ in range(4)],
+               [[1, -1, 2, 1]]]
+    biases = [[-100, F(1, 3), F(-1, 5), F(1, 7)], [F(1, 2), F(-1, 3), F(1, 4), F(1, 5)], [0]]
+    net = Network.from_lists(weights, biases)
+    xs = [[F(rng.randint(-97, 97), 97) for _ in range(3)] for _ in range(60)]
+    xs = [x for x in xs if all(v != 0 for z in net.preactivations(x)[:-1] for v in z)]
+    monkeypatch.setattr(local_mod, "_gamma_minor", lambda *a: pytest.fail("rank computed"))
+    result = local_verdict(net, xs)
+    assert result.verdict == "not-locally-identifiable" and result.never_active == [[0, 0]]
+    assert result.rank_jacobian is None and result.rank_activation > net.dimension - 4
+    assert any("Theorem 8 does not apply" in r for r in result.reasons)
+    assert check_certificate(json.loads(json.dumps(result.certificate))).valid
+    assert exact_rank(net, xs) <= net.dimension - 4 < result.rank_activation
