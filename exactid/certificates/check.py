@@ -14,6 +14,10 @@ of the difference network, or a designed sample with a local certificate.
 What it trusts:
 - Python integers and FLINT: exact rationals (``fmpq``), exact matrix products over Z and
   Q, determinants modulo a word-size prime (``nmod_mat``) and ``fmpz.is_prime``;
+- NumPy: int64 arithmetic on residues below 2^26 (products below 2^52, sums reduced every
+  2^10 terms) for the rows of Gamma modulo a prime, and, in ``nonsingular.py``, float64
+  matrix products whose partial sums stay below 2^51 (the exactness argument is written
+  out there and in docs/certificates.md);
 - ``exactid.numbers.parse_rational`` for reading exact numbers;
 - the mathematics of theory/local.md: Theorems 8 and 9 of BMB22 (sections 8, 12), the
   sufficient test for theta not in Delta_X (3.3), Gamma by backpropagation with any
