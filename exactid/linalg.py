@@ -130,11 +130,12 @@ def _minor_mod_p(res: np.ndarray, p: int, target: int | None = None) -> Minor:
     return Minor(p, profile.rows, profile.columns)
 
 
-def modular_minor(blocks: Iterable[np.ndarray], ncols: int, p: int) -> Minor:
-    """A maximal square submatrix non-singular modulo p, of the matrix whose rows modulo p
-    come in ``blocks``: they are read only until the minor has every column, so rows
-    beyond a full-column-rank minor are never built."""
-    profile = rank_profile_blocks(blocks, ncols, p, target=ncols)
+def modular_minor(blocks: Iterable[np.ndarray], ncols: int, p: int,
+                  target: int | None = None) -> Minor:
+    """A maximal square submatrix non-singular modulo p (or a ``target`` x ``target`` one),
+    of the matrix whose rows modulo p come in ``blocks``: they are read only until the
+    minor is complete, so rows beyond it are never built."""
+    profile = rank_profile_blocks(blocks, ncols, p, target=ncols if target is None else target)
     return Minor(p, profile.rows, profile.columns)
 
 

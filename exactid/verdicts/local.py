@@ -352,18 +352,25 @@ class _Procedure:
         when that is below R_A, Theorem 8 cannot apply and no rank of Gamma is computed.
         """
         nout, net = self.net.n_outputs, self.net
-        gram, gram_kernel = self.gram(data, acts, rng)
-        r_a = nout * gram.rank
         zero = sum(net.widths[l] + 1 for l, _ in self.never)
         upper = net.dimension - zero
-        if upper < r_a:
-            reasons.append(f"R_Gamma <= D - {zero} = {upper} < R_A = {r_a} (the incoming "
-                           "weights and biases of the never-active neurons are zero columns "
-                           "of Gamma): Theorem 8 does not apply")
+        need = upper // nout + 1  # a Gram minor this large proves R_A > upper >= R_Gamma
+        xs_int, dx = data.samples_int
+        gram_matrix = gram_exact_matrix(xs_int, dx, acts)
+        p = random_prime(rng, avoid=gram_matrix.avoid)
+        if need <= len(self.xs) and modular_minor(
+                [gram_matrix.residues(p)], len(self.xs), p, target=need).size == need:
+            self.progress(f"Gram matrix: rank >= {need}")
+            reasons.append(f"R_Gamma <= D - {zero} = {upper} < {nout * need} <= R_A (the "
+                           "incoming weights and biases of the never-active neurons are zero "
+                           "columns of Gamma; a Gram minor non-singular modulo "
+                           f"{p}): Theorem 8 does not apply")
             low = None  # a lower bound only serves the float64 cross-check
             if extra.get("float_rank_jacobian") is not None:
                 low = _gamma_minor(data, columns, rng, 1).size
-            return self.activation(r_a, low, reasons, extra)
+            return self.activation(None, low, reasons, extra)
+        gram, gram_kernel = self.gram(data, acts, rng)
+        r_a = nout * gram.rank
         minor = _gamma_minor(data, columns, rng, 1)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {net.dimension})")
         if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
@@ -400,7 +407,7 @@ class _Procedure:
                             **gram_kernel},
                            rank_j=r, rank_a=r_a, **extra)
 
-    def activation(self, r_a: int, r_low: int | None, reasons: list[str],
+    def activation(self, r_a: int | None, r_low: int | None, reasons: list[str],
                    extra: dict) -> LocalResult:
         """A neuron never or always active on X (local.md 10): a direct proof."""
         case = "never-active" if self.never else "always-active"
