@@ -129,21 +129,33 @@ def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> Exa
     n = xs_int.nrows()
 
     def residues(p: int) -> np.ndarray:
-        x = fmpz_residues(xs_int, p)
-        inner = matmul_mod(x, x.T.copy(), p)
-        scale = dx * dx % p
-        tail = np.ones((n, n), dtype=np.int64)
-        total = np.full((n, n), scale, dtype=np.int64)
-        for layer in reversed(acts.active):
-            bits = layer.astype(np.float64)
-            tail = tail * (bits @ bits.T).astype(np.int64) % p  # counts <= width: exact
-            total = (total + scale * tail) % p
-        return (total + inner * tail) % p
+        return gram_residues(xs_int, dx, acts, p)
 
     def exact() -> flint.fmpz_mat:
         return _gram_integer(xs_int, dx, acts)[0]
 
     return ExactMatrix((n, n), residues, exact)
+
+
+def gram_residues(xs_int: flint.fmpz_mat, dx: int, acts: Activations, p: int,
+                  rows: Sequence[int] | None = None) -> np.ndarray:
+    """G_int modulo p (``gram_exact_matrix``), or its principal submatrix on ``rows``:
+    a principal submatrix of a Gram matrix is the Gram matrix of those samples, so its
+    rank is a lower bound on rank G."""
+    x = fmpz_residues(xs_int, p)
+    masks = list(acts.active)
+    if rows is not None:
+        x, masks = x[list(rows)], [m[list(rows)] for m in masks]
+    n = x.shape[0]
+    inner = matmul_mod(x, x.T.copy(), p)
+    scale = dx * dx % p
+    tail = np.ones((n, n), dtype=np.int64)
+    total = np.full((n, n), scale, dtype=np.int64)
+    for layer in reversed(masks):
+        bits = layer.astype(np.float64)
+        tail = tail * (bits @ bits.T).astype(np.int64) % p  # counts <= width: exact
+        total = (total + scale * tail) % p
+    return (total + inner * tail) % p
 
 
 def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:

@@ -31,7 +31,7 @@ from ..jacobian import (
     frozen_edges,
     gamma_columns,
 )
-from ..lifting import gram_exact_matrix, pattern_rank_bound
+from ..lifting import gram_exact_matrix, gram_residues, pattern_rank_bound
 from ..linalg import (
     PRIME_ATTEMPTS,
     CertifiedRank,
@@ -356,10 +356,13 @@ class _Procedure:
         upper = net.dimension - zero
         need = upper // nout + 1  # a Gram minor this large proves R_A > upper >= R_Gamma
         xs_int, dx = data.samples_int
-        gram_matrix = gram_exact_matrix(xs_int, dx, acts)
-        p = random_prime(rng, avoid=gram_matrix.avoid)
-        if need <= len(self.xs) and modular_minor(
-                [gram_matrix.residues(p)], len(self.xs), p, target=need).size == need:
+        n, p = len(self.xs), random_prime(rng)
+        # First the Gram matrix of a random subset of the samples a little larger than
+        # needed, then, if its rank falls short, of all of them.
+        subsets = [sorted(rng.sample(range(n), min(n, need + need // 4 + 16))), range(n)]
+        if need <= n and any(modular_minor([gram_residues(xs_int, dx, acts, p, rows)],
+                                           len(rows), p, target=need).size == need
+                             for rows in subsets[len(subsets[0]) == n:]):
             self.progress(f"Gram matrix: rank >= {need}")
             reasons.append(f"R_Gamma <= D - {zero} = {upper} < {nout * need} <= R_A (the "
                            "incoming weights and biases of the never-active neurons are zero "
