@@ -114,10 +114,6 @@ class ExactMatrix:
     avoid: int = 1
     _exact: flint.fmpz_mat | None = field(default=None, repr=False)
 
-    @classmethod
-    def from_fmpz(cls, m: flint.fmpz_mat) -> ExactMatrix:
-        return cls((m.nrows(), m.ncols()), lambda p: fmpz_residues(m, p), lambda: m, 1, m)
-
     def exact(self) -> flint.fmpz_mat:
         if self._exact is None:
             self._exact = self.exact_builder()
