@@ -321,3 +321,17 @@ def test_never_active_neuron_decides_without_a_rank_of_gamma(monkeypatch):
     gram = [[flint.fmpq(v.numerator, v.denominator) for v in row] for row in gram_matrix(net, xs)]
     r_a = net.n_outputs * flint.fmpq_mat(gram).rank()
     assert exact_rank(net, xs) <= net.dimension - 4 < r_a
+
+
+@pytest.mark.parametrize(("weight", "scale"), [("1e400", 1), (1, F(10) ** 400),
+                                               ("1e-400", F(10) ** 400)])
+def test_float_check_beyond_float64_is_skipped_not_a_crash(weight, scale, capsys):
+    """--float-check with numbers float64 cannot hold: the exact verdict stands, the
+    cross-check is reported as skipped (no traceback, no overflow warning)."""
+    net = Network.from_lists([[[weight], [-1]], [[1, 1]]], [[0, 1], [0]])
+    xs = [[v * scale] for v in (-3, -2, F(1, 2), 2, 3, 5)]
+    result = local_verdict(net, xs, float_check=True)
+    assert result.float_rank_jacobian is None
+    assert any("float64 cross-check was skipped" in w for w in result.warnings)
+    assert result.rank_jacobian == exact_rank(net, xs) or result.rank_jacobian is None
+    assert capsys.readouterr().err == ""

@@ -143,8 +143,17 @@ def _nonzero_path(net: Network, layer: int, neuron: int) -> list[int]:
 
 
 def _float_rank(net: Network, samples: Sequence[Sequence[Fraction]],
-                columns: Sequence[int]) -> int:
-    return int(np.linalg.matrix_rank(float_jacobian_hint(net, samples, columns)))
+                columns: Sequence[int]) -> int | None:
+    """numpy's float64 rank of the same Jacobian, or None when a weight or a sample does
+    not fit in float64 (the float pipeline cannot even be run; the verdict is unaffected)."""
+    try:
+        with np.errstate(all="ignore"):
+            jac = float_jacobian_hint(net, samples, columns)
+    except OverflowError:
+        return None
+    if not np.isfinite(jac).all():
+        return None
+    return int(np.linalg.matrix_rank(jac))
 
 
 def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int | None = None,
@@ -223,12 +232,13 @@ class _Procedure:
                  base: dict) -> None:
         self.net, self.xs, self.certificate, self.progress = net, xs, certificate, progress
         self.never, self.always, self.base = never, always, base
+        self.notes: list[str] = []
 
     def finish(self, verdict: str, theorem: str, reasons: list[str], claim_reason: str,
                evidence: dict, rank_j: int | None = None, rank_a: int | None = None,
                proved_ranks: bool = True, rank_j_lower: int | None = None,
                **extra: Any) -> LocalResult:
-        warnings = []
+        warnings = list(self.notes)
         fr = extra.get("float_rank_jacobian")
         if fr is not None and rank_j is not None and fr != rank_j:
             warnings.append(f"numpy.linalg.matrix_rank (float64, default tolerance) gives "
@@ -290,6 +300,9 @@ class _Procedure:
         extra: dict[str, Any] = dict(pattern_bound=pattern_bound, frozen_edges=frozen_doc)
         if float_check:
             extra["float_rank_jacobian"] = _float_rank(net, xs, columns)
+            if extra["float_rank_jacobian"] is None:
+                self.notes.append("the float64 cross-check was skipped: a weight, a sample or "
+                                  "a Jacobian entry does not fit in float64")
         reasons: list[str] = []
         possible = True
         if n * nout < d:
