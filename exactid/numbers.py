@@ -3,7 +3,8 @@
 Accepted inputs (``parse_rational``): Python ``int`` and ``Fraction``; strings ``"p/q"``,
 ``"-3"``, ``"0.125"``, ``"1e-3"``, ``"-2.5E+2"``; JSON numbers read by :func:`loads_json`,
 whose decimal text is converted exactly (``0.1`` means 1/10, never the binary double).
-Python floats passed to the API are converted exactly with ``Fraction(float)``;
+Python floats and NumPy scalars (integers, float16/32/64, 0-d arrays) passed to the API are
+converted exactly: a float is its binary value, ``np.float32(0.1)`` is 13421773/134217728;
 :func:`rationalize` is the explicit, lossy alternative that reports its error.
 """
 
@@ -50,7 +51,7 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
 
     Parameters
     ----------
-    value : int, Fraction, str or float
+    value : int, Fraction, str, float or a NumPy number
         A number in one of the accepted spellings (see the module docstring). Floats are
         converted exactly; NaN and infinities are rejected.
     where : str
@@ -76,6 +77,9 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
             return _parse_text(str(value))
         except ValueError as exc:
             raise ValueError(f"{where}: {value!r} {exc}") from None
+    numpy_value = _numpy_rational(value, where)
+    if numpy_value is not None:
+        return numpy_value
     try:
         import flint
 
@@ -86,6 +90,24 @@ def parse_rational(value: Any, where: str = "value") -> Fraction:
     except ImportError:  # pragma: no cover - flint is a hard dependency
         pass
     raise ValueError(f"{where}: expected a number, got {type(value).__name__}")
+
+
+def _numpy_rational(value: Any, where: str) -> Fraction | None:
+    """The exact value of a NumPy integer or float scalar (or 0-d array); None when
+    ``value`` is not one. Every NumPy float has ``as_integer_ratio``, which is exact."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, np.integer):
+        return Fraction(int(value))
+    if isinstance(value, np.floating):
+        if not np.isfinite(value):
+            raise ValueError(f"{where}: {value!r} is not a finite number")
+        return Fraction(*value.as_integer_ratio())
+    if isinstance(value, np.bool_):
+        raise ValueError(f"{where}: expected a number, got a boolean")
+    return None
 
 
 @functools.lru_cache(maxsize=1 << 16)
