@@ -88,6 +88,14 @@ def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int,
                     dtype=np.int64).reshape(len(rows), -1)
 
 
+def _fmpz_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b for NumPy arrays of integers, multiplied by FLINT (NumPy's object dot is slow)."""
+    m, k = a.shape
+    prod = flint.fmpz_mat(m, k, a.ravel().tolist()) * flint.fmpz_mat(k, b.shape[1],
+                                                                     b.ravel().tolist())
+    return np.array([int(v) for v in prod.entries()], dtype=object).reshape(m, b.shape[1])
+
+
 @dataclass(frozen=True)
 class JacobianData:
     """The parameter Jacobian J at n samples off the kinks, built on demand.
@@ -161,36 +169,36 @@ class JacobianData:
     def column_scale(self) -> tuple[Fraction, ...]:
         return self._exact[2]
 
-    def _rows(self, posts: list[np.ndarray], weights: list[np.ndarray], part: slice,
-              cols: np.ndarray, modulus: int | None) -> np.ndarray:
-        """Rows of J[:, cols] (or J_int) for the samples in ``part``, sample-major."""
+    def _rows(self, posts: list[np.ndarray], weights: list[np.ndarray], part: slice | np.ndarray,
+              cols: np.ndarray, p: int) -> np.ndarray:
+        """Rows of J[:, cols] modulo p for the samples in ``part``, sample-major."""
         net, nout = self.net, self.net.n_outputs
         masks = [m[part] for m in self.masks]
         f = [v[part] for v in posts]
         n = f[0].shape[0]
-        dtype = np.int64 if modulus else object
-        out = np.empty((n * nout, len(cols)), dtype=dtype)
+        out = np.empty((n * nout, len(cols)), dtype=np.int64)
         for k in range(nout):
-            g = np.zeros((n, nout), dtype=dtype)
-            g[:, k] = 1
-            grads = [g]
-            for l in range(net.depth - 2, -1, -1):
-                g = (matmul_mod(g, weights[l + 1], modulus) if modulus
-                     else g.dot(weights[l + 1])) * masks[l]
-                grads.insert(0, g)
+            grads = self._gradients(weights, masks, n, k, p)
             blocks = []
             for l in range(net.depth):
                 block = grads[l][:, :, None] * f[l][:, None, :]
-                if modulus:
-                    block %= modulus
+                block %= p
                 blocks.append(block.reshape(n, -1))
             out[k::nout] = np.concatenate(blocks + grads, axis=1)[:, cols]
         return out
 
-    def _assemble(self, columns: Sequence[int], modulus: int | None) -> np.ndarray:
-        posts, weights = self._modular(modulus) if modulus else self._exact[:2]
-        return self._rows(posts, weights, slice(None), np.asarray(list(columns), dtype=np.intp),
-                          modulus)
+    def _gradients(self, weights: list[np.ndarray], masks: list[np.ndarray], n: int, k: int,
+                   modulus: int | None) -> list[np.ndarray]:
+        """Gradients of output k with respect to z_1, ..., z_L (integer or mod ``modulus``)."""
+        dtype = np.int64 if modulus else object
+        g = np.zeros((n, self.net.n_outputs), dtype=dtype)
+        g[:, k] = 1
+        grads = [g]
+        for l in range(self.net.depth - 2, -1, -1):
+            g = (matmul_mod(g, weights[l + 1], modulus) if modulus
+                 else _fmpz_product(g, weights[l + 1])) * masks[l]
+            grads.insert(0, g)
+        return grads
 
     def residue_blocks(self, p: int, columns: Sequence[int], first_rows: int = 0,
                        rows_per_block: int = 4096) -> Iterator[np.ndarray]:
@@ -215,14 +223,47 @@ class JacobianData:
         for start in range(first, self.n, step):
             yield self._rows(posts, weights, slice(start, start + step), cols, p)
 
-    def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
-        """J[:, columns] modulo p (int64), for a prime p below 2**26."""
-        return self._assemble(columns, p)
+    def residue_rows(self, p: int, columns: Sequence[int], rows: Sequence[int]) -> np.ndarray:
+        """J[rows, columns] modulo p (int64), computing only the samples of those rows."""
+        nout = self.net.n_outputs
+        samples = np.unique(np.asarray(list(rows), dtype=np.intp) // nout)
+        posts, weights = self._modular(p)
+        block = self._rows(posts, weights, samples, np.asarray(list(columns), dtype=np.intp), p)
+        where = {int(s): a for a, s in enumerate(samples)}
+        return block[[where[r // nout] * nout + r % nout for r in rows]]
+
+    def exact_array(self, columns: Sequence[int]) -> np.ndarray:
+        """J_int[:, columns] exactly, as a NumPy array of Python integers, computing only
+        those columns (all rows)."""
+        posts, weights, _ = self._exact
+        net, n, nout = self.net, self.n, self.net.n_outputs
+        # parameter index -> (layer, receiving neuron, input neuron or -1 for a bias)
+        where = []
+        for l in range(net.depth):
+            where += [(l, i, j) for i in range(net.widths[l + 1]) for j in range(net.widths[l])]
+        where += [(l, i, -1) for l in range(net.depth) for i in range(net.widths[l + 1])]
+        picked = [where[c] for c in columns]
+        out = np.empty((n * nout, len(picked)), dtype=object)
+        for k in range(nout):
+            grads = self._gradients(weights, list(self.masks), n, k, None)
+            for l in range(net.depth):
+                for bias in (False, True):
+                    pos = [a for a, (m, _, j) in enumerate(picked) if m == l and (j < 0) == bias]
+                    if not pos:
+                        continue
+                    g = grads[l][:, [picked[a][1] for a in pos]]
+                    out[k::nout, pos] = g if bias else g * posts[l][:, [picked[a][2] for a in pos]]
+        return out
 
     def exact_int(self, columns: Sequence[int]) -> flint.fmpz_mat:
-        """J_int[:, columns] exactly."""
-        arr = self._assemble(columns, None)
-        return flint.fmpz_mat(arr.shape[0], arr.shape[1], [int(v) for v in arr.ravel()])
+        """J_int[:, columns] exactly, computing only those columns (all rows)."""
+        arr = self.exact_array(columns)
+        return flint.fmpz_mat(arr.shape[0], arr.shape[1], arr.ravel().tolist())
+
+    def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
+        """J[:, columns] modulo p (int64), for a prime p below 2**26."""
+        posts, weights = self._modular(p)
+        return self._rows(posts, weights, slice(None), np.asarray(list(columns), dtype=np.intp), p)
 
     def matrix(self, columns: Sequence[int]) -> ExactMatrix:
         """J[:, columns] for the rank engine (residues of J, exact form J_int)."""
@@ -232,9 +273,9 @@ class JacobianData:
 
     def rational_rows(self, rows: Sequence[int], columns: Sequence[int]) -> list[list[Fraction]]:
         """The true rational entries J[rows, columns] (small selections only)."""
-        arr = self._assemble(columns, None)
+        exact = self.exact_int(columns)
         scale = [self.column_scale[c] for c in columns]
-        return [[Fraction(int(arr[r, j])) * scale[j] for j in range(len(scale))] for r in rows]
+        return [[Fraction(int(exact[r, j])) * scale[j] for j in range(len(scale))] for r in rows]
 
 
 def backpropagate(net: Network, samples: Sequence[Sequence[Fraction]],

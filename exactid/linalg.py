@@ -16,19 +16,17 @@ array, cheap to build for large Jacobians) and, lazily, its exact integer form (
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 import flint
 import numpy as np
 
 from .errors import CertificationError
-from .modular import PRIME_BITS_BLAS, rank_profile, rank_profile_blocks
+from .modular import PRIME_BITS_BLAS, kernel_mod, rank_profile, rank_profile_blocks
 
 __all__ = [
     "CertifiedRank",
@@ -38,6 +36,7 @@ __all__ = [
     "modular_minor",
     "prime_rng",
     "random_prime",
+    "rank_on_kernel_support",
 ]
 
 PRIME_BITS = PRIME_BITS_BLAS
@@ -145,30 +144,31 @@ def _kernel_from_minor(exact: flint.fmpz_mat, minor: Minor,
     """Kernel vectors proving rank <= r, from a non-singular r x r minor, or None.
 
     With B = M[I, Jc] and C = M[I, free], each free column t gives the vector with
-    x[Jc] = -B^{-1} C[:, t] and x[free] = e_t (one exact rational solve, then cleared
-    denominators). They span ker M iff M K = 0, which is checked exactly; they are
-    independent because K restricted to the free rows is diagonal and non-zero.
+    x[Jc] = -B^{-1} C[:, t] and x[free] = e_t (one exact rational solve, then each vector
+    scaled to coprime integers). They span ker M iff M K = 0, which is checked exactly;
+    they are independent because K restricted to the free rows is diagonal and non-zero.
     """
     ncols = exact.ncols()
-    free = [c for c in range(ncols) if c not in set(minor.columns)]
+    chosen = set(minor.columns)
+    free = [c for c in range(ncols) if c not in chosen]
     if not free:
         return CertifiedRank(ncols, minor)
     rows, cols = list(minor.rows), list(minor.columns)
     if rows:
         b = flint.fmpq_mat(_submatrix(exact, rows, cols))
-        y = b.solve(flint.fmpq_mat(_submatrix(exact, rows, free)))
+        num, den = b.solve(flint.fmpq_mat(_submatrix(exact, rows, free))).numer_denom()
     vectors, diagonal = [], 1
     for t, f in enumerate(free):
-        x = [Fraction(0)] * ncols
-        x[f] = Fraction(1)
-        for a, c in enumerate(cols):
-            v = y[a, t]
-            x[c] = -Fraction(int(v.p), int(v.q))
-        den = math.lcm(*(v.denominator for v in x))
-        ints = [int(v * den) for v in x]
-        g = math.gcd(*ints)
-        vectors.append(tuple(v // g for v in ints))
-        diagonal *= vectors[-1][f]
+        column = [num[a, t] for a in range(len(cols))] if rows else []
+        g = den if rows else flint.fmpz(1)
+        for v in column:
+            g = g.gcd(v)
+        x = [0] * ncols
+        x[f] = int(den // g) if rows else 1
+        for c, v in zip(cols, column):
+            x[c] = -int(v // g)
+        vectors.append(tuple(x))
+        diagonal *= x[f]
     k = flint.fmpz_mat(ncols, len(free), [vec[i] for i in range(ncols) for vec in vectors])
     if not (exact * k).is_zero():
         return None
@@ -208,6 +208,80 @@ def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
         if cert is not None:
             return cert
     return _exact_fallback(matrix.exact(), rng, matrix.avoid)
+
+
+def rank_on_kernel_support(minor: Minor, rows: np.ndarray,
+                           exact_columns: Callable[[list[int]], np.ndarray],
+                           rng: random.Random) -> CertifiedRank | None:
+    """Prove rank M = r, the size of ``minor``, through the support of its kernel, or None.
+
+    ``rows`` holds M[minor.rows, :] modulo ``minor.prime`` (r x n, of rank r: the minor);
+    ``exact_columns(S)`` gives the columns S of an integer matrix of the same rank and
+    vanishing minors as M (a NumPy array of Python integers). The kernel of
+    ``rows`` modulo p (:func:`exactid.modular.kernel_mod`, k = n - r vectors) is a hint
+    only: the columns are grouped into the connected components of its vectors' supports,
+    and for each group S the exact kernel of M[:, S] is computed and verified by
+    :func:`certified_rank`. Vectors of different groups have disjoint supports, so when
+    the groups give k vectors in all, these, extended by zeros, are k independent exact
+    kernel vectors of M: rank M <= r, and the minor proves rank M >= r. A ReLU Jacobian's
+    kernel is typically carried by a few neurons, so the groups are small; when they are
+    not, or the hint fails (an unlucky prime: None), the caller falls back to
+    :func:`certified_rank` on the whole matrix.
+    """
+    n = rows.shape[1]
+    k = n - minor.size
+    if k == 0:
+        return CertifiedRank(minor.size, minor)
+    hint, _ = kernel_mod(rows, minor.prime)
+    if hint.shape[1] != k:
+        return None
+    parent = list(range(n))
+
+    def root(c: int) -> int:
+        while parent[c] != c:
+            parent[c] = parent[parent[c]]
+            c = parent[c]
+        return c
+
+    for t in range(k):
+        support = np.flatnonzero(hint[:, t])
+        first = root(int(support[0]))
+        for c in support[1:]:
+            parent[root(int(c))] = first
+    groups: dict[int, list[int]] = {}
+    for c in np.flatnonzero(hint.any(axis=1)):
+        groups.setdefault(root(int(c)), []).append(int(c))
+    expected: dict[int, int] = {}
+    for t in range(k):
+        r = root(int(np.flatnonzero(hint[:, t])[0]))
+        expected[r] = expected.get(r, 0) + 1
+    union = sorted(c for group in groups.values() for c in group)
+    exact = exact_columns(union)
+    place = {c: a for a, c in enumerate(union)}
+    vectors, pivots = [], []
+    for r, group in groups.items():
+        part = exact[:, [place[c] for c in group]]
+        sub = certified_rank(ExactMatrix(
+            part.shape, lambda q, part=part: (part % q).astype(np.int64),
+            lambda part=part: flint.fmpz_mat(*part.shape, part.ravel().tolist())), rng)
+        if len(sub.kernel) != expected.get(r, 0) or sub.kernel_minor is None:
+            return None
+        for v in sub.kernel:
+            full = [0] * n
+            for c, x in zip(group, v):
+                full[c] = x
+            vectors.append(tuple(full))
+        pivots += [group[i] for i in sub.kernel_minor.rows]
+    # Rows ``pivots`` of the vectors form a block-diagonal matrix whose blocks are the
+    # groups' non-singular kernel minors: non-singular modulo most primes.
+    square = [[v[c] for v in vectors] for c in pivots]
+    for _ in range(PRIME_ATTEMPTS):
+        q = random_prime(rng)
+        if _minor_mod_p(np.array([[x % q for x in row] for row in square], dtype=np.int64),
+                        q).size == k:
+            return CertifiedRank(minor.size, minor, tuple(vectors),
+                                 Minor(q, tuple(pivots), tuple(range(k))))
+    return None
 
 
 def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random, avoid: int) -> CertifiedRank:

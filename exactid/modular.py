@@ -92,6 +92,7 @@ __all__ = [
     "PRIME_BITS_BLAS",
     "RankProfile",
     "block_depth",
+    "kernel_mod",
     "matmul_mod",
     "max_depth",
     "rank_profile",
@@ -251,8 +252,8 @@ class _Elimination:
     """
 
     def __init__(self, a: np.ndarray, p: int, depth: int, target: int,
-                 rowid: np.ndarray, colid: np.ndarray) -> None:
-        self.a, self.p, self.depth, self.target = a, p, depth, target
+                 rowid: np.ndarray, colid: np.ndarray, full: bool = False) -> None:
+        self.a, self.p, self.depth, self.target, self.full = a, p, depth, target, full
         self.rowid, self.colid = rowid, colid.copy()
         self.rows: list[int] = []
         self.cols: list[int] = []
@@ -261,7 +262,7 @@ class _Elimination:
             self._node(0, 0, a.shape[1], True)
 
     def _done(self) -> bool:
-        return len(self.rows) == self.target
+        return not self.full and len(self.rows) == self.target
 
     def _record(self, op: tuple, first_row: int) -> None:
         _apply(op, self.a[first_row:], self.a, self.p, self.depth)
@@ -301,7 +302,7 @@ class _Elimination:
         if self._done() or not r2:
             return r1 + r2
         below = r0 + r1 + r2
-        if r1 and not spine:
+        if r1 and (self.full or not spine):
             self._record(("combine", r0 + r1, below, c0, r1, mid), below)
         if r1 < mid - c0:
             self._record(("rotate", c0 + r1, mid, mid + r2), below)
@@ -419,6 +420,47 @@ def rank_profile(a: np.ndarray, p: int, *, target: int | None = None, block: int
             start, size = start + size, min(2 * size, 8 * block)
 
     return rank_profile_blocks(row_blocks(), n, p, target, depth=depth)
+
+
+def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
+               ) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A basis of the right kernel of ``a`` modulo p.
+
+    Parameters
+    ----------
+    a
+        2-D integer array (m x n) of residues in [0, p).
+    p, depth
+        As in :func:`rank_profile_blocks`.
+
+    Returns
+    -------
+    (K, free)
+        K is an n x k int64 array of residues in [0, p) with ``a @ K = 0 mod p``, where
+        k = n - rank(a mod p); column t of K is 1 in row ``free[t]`` and 0 in the other rows
+        of ``free``, so its columns are independent and span the kernel.
+
+    The transpose (rows = columns of ``a``) is eliminated completely, with the multipliers
+    of the rows below combined at every node of the recursion, the right spine included
+    (step 4 of the module docstring). Each row i left without pivot is then ``M_i @``
+    (the pivot rows as they were on entry): column i of ``a`` is that combination of its
+    pivot columns, so ``e_i - sum_k M_ik e_(pivot k)`` lies in the kernel. Every product
+    is exact, as in :func:`rank_profile_blocks`.
+    """
+    _check_prime(p)
+    depth = _check_depth(p, depth)
+    a = np.asarray(a)
+    if a.ndim != 2:
+        raise ValueError(f"expected a 2-D array, got shape {a.shape}")
+    m, n = a.shape
+    t = _centred(a.T, p)
+    elim = _Elimination(t, p, depth, m, np.arange(n), np.arange(m), full=True)
+    r = len(elim.rows)
+    free = elim.rowid[r:]
+    k = np.zeros((n, n - r), dtype=np.int64)
+    k[free, np.arange(n - r)] = 1
+    k[elim.rowid[:r]] = (-t[r:, :r].T).astype(np.int64) % p
+    return k, tuple(int(i) for i in free)
 
 
 def matmul_mod(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None

@@ -17,6 +17,7 @@ from exactid.modular import (
     PRIME_BITS_BLAS,
     RankProfile,
     block_depth,
+    kernel_mod,
     matmul_mod,
     max_depth,
     rank_profile,
@@ -384,3 +385,37 @@ def test_checker_imports_nothing_from_exactid():
             assert node.level == 0
             modules.add(node.module)
     assert modules == {"numpy"}
+
+
+def assert_kernel(a: np.ndarray, p: int, depth: int | None = None) -> None:
+    """kernel_mod: a K = 0, K has n - rank columns, identity on the free rows."""
+    m, n = a.shape
+    k, free = kernel_mod(a, p, depth=depth)
+    rank = nmod(a, p).rank() if m and n else 0
+    assert k.shape == (n, n - rank)
+    assert k.min(initial=0) >= 0 and k.max(initial=0) < p
+    assert len(set(free)) == len(free)
+    assert (k[list(free)] == np.eye(n - rank, dtype=np.int64)).all()
+    if m and k.size:
+        assert not matmul_mod(a, k, p).any()
+
+
+@given(kind=st.sampled_from(KINDS), m=st.integers(0, 26), n=st.integers(0, 26),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       depth=st.sampled_from([None, 1, 2]))
+def test_kernel_mod_matches_flint(kind, m, n, p, seed, depth):
+    assert_kernel(matrix(kind, m, n, p, seed), p, depth)
+
+
+@pytest.mark.parametrize(("m", "n"), [(250, 300), (300, 250), (40, 700)])
+@pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns"])
+def test_kernel_mod_larger(kind, m, n):
+    """Sizes with several levels of recursion, rotations and blocked updates."""
+    assert_kernel(matrix(kind, m, n, P21, m * n), P21)
+
+
+def test_kernel_mod_rejects_bad_input():
+    with pytest.raises(ValueError):
+        kernel_mod(np.zeros(3, np.int64), P21)
+    with pytest.raises(ValueError):
+        kernel_mod(np.full((2, 2), P21), P21)

@@ -40,6 +40,7 @@ from ..linalg import (
     modular_minor,
     prime_rng,
     random_prime,
+    rank_on_kernel_support,
 )
 from ..network import Network, as_samples
 
@@ -317,16 +318,32 @@ class _Procedure:
         if self.never or self.always:  # local.md 10: R_Gamma < D, C_S cannot hold
             return self.activation_or_theorem8(data, columns, acts, rng, reasons, frozen_doc,
                                                extra)
-        minor = _gamma_minor(data, columns, rng, PRIME_ATTEMPTS if possible else 1)
+        minor = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
         if minor.size == d:
             return self.identifiable(minor, reasons, frozen_doc, extra)
         gram, gram_kernel = self.gram(data, acts, rng)
         r_a = nout * gram.rank
-        if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
-            return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
-        self.progress("exact rank of Gamma (kernel vectors: can be long)")
-        gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
+        gamma = None
+        # A minor proves R_Gamma >= its size; kernel vectors prove the converse. An
+        # unlucky prime only makes the kernel proof fail: then another prime is tried.
+        for attempt in range(PRIME_ATTEMPTS if possible else 1):
+            if minor.size == d:
+                return self.identifiable(minor, reasons, frozen_doc, extra)
+            if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
+                return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
+            gamma = rank_on_kernel_support(
+                minor, data.residue_rows(minor.prime, columns, minor.rows),
+                lambda support: data.exact_array([columns[c] for c in support]), rng)
+            self.progress(f"kernel of Gamma ({'proved' if gamma else 'not proved'} with "
+                          f"prime {attempt + 1})")
+            if gamma is not None:
+                break
+            other = _gamma_minor(data, columns, rng)
+            minor = other if other.size > minor.size else minor
+        if gamma is None:
+            self.progress("exact rank of Gamma (the whole matrix: can be long)")
+            gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
         if gamma.rank == d:
             return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
         if gamma.rank == r_a:
@@ -383,11 +400,11 @@ class _Procedure:
                            f"{p}): Theorem 8 does not apply")
             low = None  # a lower bound only serves the float64 cross-check
             if extra.get("float_rank_jacobian") is not None:
-                low = _gamma_minor(data, columns, rng, 1).size
+                low = _gamma_minor(data, columns, rng).size
             return self.activation(None, low, reasons, extra)
         gram, gram_kernel = self.gram(data, acts, rng)
         r_a = nout * gram.rank
-        minor = _gamma_minor(data, columns, rng, 1)
+        minor = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {net.dimension})")
         if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
             return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
@@ -438,24 +455,12 @@ class _Procedure:
                            rank_a=r_a, proved_ranks=False, rank_j_lower=r_low, **extra)
 
 
-def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random,
-                 attempts: int) -> Minor:
-    """The largest minor of Gamma non-singular modulo one of a few random primes: it
-    proves R_Gamma >= its size. A prime for which the minors vanish proves nothing, so
-    the attempts stop at a D x D minor or when two primes agree."""
-    best: Minor | None = None
-    for _ in range(attempts):
-        p = random_prime(rng, avoid=data.denominators)
-        minor = modular_minor(data.residue_blocks(p, columns, first_rows=len(columns)),
-                              len(columns), p)
-        if best is not None and minor.size == best.size:
-            break
-        if best is None or minor.size > best.size:
-            best = minor
-        if best.size == len(columns):
-            break
-    assert best is not None
-    return best
+def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random) -> Minor:
+    """The largest minor of Gamma non-singular modulo a random prime: it proves
+    R_Gamma >= its size (an unlucky prime gives a smaller minor, never a wrong one)."""
+    p = random_prime(rng, avoid=data.denominators)
+    return modular_minor(data.residue_blocks(p, columns, first_rows=len(columns)),
+                         len(columns), p)
 
 
 def _minor_doc(minor: Minor | None, nout: int | None = None,
