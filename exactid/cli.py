@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -81,6 +82,37 @@ def _parser() -> argparse.ArgumentParser:
     ds.add_argument("--out", metavar="X.json", help="write the sample to X.json")
     ds.add_argument("--json", action="store_true")
     ds.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
+    cc = sub.add_parser("crosscheck", help="exact rank of the reduced Jacobian against the "
+                        "ranks float tools report for it, under rescalings too")
+    cc.add_argument("network", help="the network (exactid.network/1 JSON)")
+    cc.add_argument("--samples", required=True, help="the sample X: JSON array of arrays, "
+                    "or CSV")
+    cc.add_argument("--json", action="store_true", help="print one JSON object")
+    cc.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
+    al = sub.add_parser("align", help="match a float estimate B to A (permutations and "
+                        "positive scalings) and measure the exact error")
+    al.add_argument("a", help="the reference network A")
+    al.add_argument("b", help="the estimate B of A (an extracted or re-trained copy)")
+    al.add_argument("--domain", help="exactid.domain/1 JSON file: also give the exact "
+                    "max |f_A - f_B| there and a point attaining it")
+    al.add_argument("--json", action="store_true", help="print one JSON object")
+    imp = sub.add_parser("import", help="read a trained model (ONNX, safetensors, npz, npy, "
+                         "PyTorch state_dict) into an exactid.network/1 file, floats exactly")
+    imp.add_argument("model", help="the model file (.onnx, .safetensors, .npz, .npy, .pt, "
+                     ".pth; docs/models.md)")
+    imp.add_argument("--out", required=True, metavar="NET.json",
+                     help="the exactid.network/1 file to write")
+    imp.add_argument("--format", choices=("onnx", "safetensors", "npz", "npy", "pt"),
+                     help="the model format (default: from the file name)")
+    imp.add_argument("--layout", choices=("out-in", "in-out"),
+                     help="weights stored (out, in) or (in, out) (default: the format's "
+                     "convention; for .npz the one the shapes allow)")
+    imp.add_argument("--rationalize", type=int, metavar="DEN",
+                     help="round each parameter to the nearest rational with denominator "
+                     "<= DEN and report the exact largest change")
+    imp.add_argument("--domain", metavar="D", help="exactid.domain/1 JSON file: with "
+                     "--rationalize, also the exact max |f - f~| on D and a point attaining it")
+    imp.add_argument("--json", action="store_true", help="print one JSON object")
     sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
     return p
 
@@ -470,6 +502,139 @@ def _cmd_design(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_crosscheck(args: argparse.Namespace) -> int:
+    from .crosscheck import crosscheck
+    from .formats import read_network, read_samples
+
+    net = read_network(args.network)
+    if net.depth < 2:
+        raise_input(f"{args.network}: the network has no hidden layer; 'crosscheck' needs "
+                    "at least one hidden ReLU layer")
+    result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(render_crosscheck(result, args.network, args.samples))
+    return 0
+
+
+def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
+    """The crosscheck report: exact rank, then the float ranks (one row per tool), then
+    the same tools (by their number) on the rescaled networks."""
+    exact = _dash(result.rank_exact)
+    lines = ["exactid crosscheck: the exact rank of Gamma against float rank tools", "",
+             f"  network {net_name}, samples {samples_name}",
+             f"  verdict: {result.verdict}; rank Gamma (exact) = {exact}, "
+             f"D = {result.dimension}", "",
+             f"  {'':<4}{'method':<26} {'dtype':<8} {'tolerance':>10} {'rank':>6}  agrees"]
+    for i, r in enumerate(result.float_ranks, 1):
+        tol = "-" if r.tolerance is None else f"{r.tolerance:.2e}"
+        agrees = {True: "yes", False: "NO", None: "-"}[r.agrees]
+        lines.append(f"  [{i}] {r.method:<26} {r.dtype:<8} {tol:>10} {_dash(r.rank):>6}  "
+                     f"{agrees}")
+    if result.rescaling:
+        lines += ["", "  rescaling stress test: every hidden layer rescaled by c, the same "
+                  f"function, exact rank {exact} for every c;",
+                  "  float ranks by the tools above (* where they differ from the exact rank)",
+                  "", "  " + f"{'c':<7}" + "".join(f"{f'[{i}]':>7}"
+                                                   for i in range(1, len(result.float_ranks) + 1))]
+        for s in result.rescaling:
+            cells = "".join(f"{_dash(r.rank) + ('*' if r.agrees is False else ' '):>7}"
+                            for r in s.float_ranks)
+            lines.append(f"  {f'10^{round(math.log10(s.factor))}':<7}{cells}".rstrip())
+    total = len(result.float_ranks) * (1 + len(result.rescaling))
+    lines += ["", f"  disagreements: {result.disagreements} of {total} float ranks differ from "
+              "the exact rank"]
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def _cmd_align(args: argparse.Namespace) -> int:
+    from .align import align
+    from .formats import read_network
+
+    net_a, net_b = read_network(args.a), read_network(args.b)
+    domain = None
+    if args.domain:
+        from .domain import read_domain
+
+        domain = read_domain(args.domain)
+        if domain.dim != net_a.n_inputs:
+            raise_input(f"{args.domain}: the domain has dimension {domain.dim}, {args.a} "
+                        f"expects {net_a.n_inputs} inputs")
+    if net_a.widths != net_b.widths:
+        raise_input(f"{args.b}: widths {list(net_b.widths)}, {args.a} has "
+                    f"{list(net_a.widths)}; align needs the same widths")
+    result = align(net_a, net_b, domain)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"exactid align: {args.b} (B) against {args.a} (A)")
+    for l, (perm, lams) in enumerate(zip(result.permutations, result.scalings)):
+        print(f"  hidden layer {l}: neuron j of A -> neuron perm[j] of B, rescaled by s[j]")
+        print(f"    perm = {list(perm)}")
+        print(f"    s    = [{', '.join(f'{float(v):.6g}' for v in lams)}]")
+    print("  largest relative weight error after alignment (|B - A| / max |A|, per layer):")
+    for l, err in enumerate(result.max_weight_error):
+        text = format_rational(err)
+        exact = text if len(text) <= 40 else f"exact value of {len(text)} characters in --json"
+        print(f"    layer {l}: {float(err):.6g} ({exact})")
+    print("  B is exactly A after alignment (equivalent)" if result.equivalent else
+          "  B differs from A after alignment")
+    if result.comparison is not None:
+        diff = format_rational(result.max_abs_difference)
+        where = ("" if result.comparison.witness is None else " at (" + ", ".join(
+            map(format_rational, result.comparison.witness)) + ")")
+        print(f"  on {args.domain}: max |f_A - f_B| = {diff} "
+              f"(~{float(result.max_abs_difference):.6g}){where}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .domain import read_domain
+    from .formats import write_network
+    from .formats.models import import_model
+
+    domain = read_domain(args.domain) if args.domain else None
+    model = import_model(args.model, args.format, args.layout, args.rationalize, domain)
+    write_network(args.out, model.network)
+    if args.json:
+        _print_json({**model.to_json(), "out": args.out})
+    else:
+        print(render_import(model, args.out, args.domain))
+    return 0
+
+
+def render_import(model: Any, out: str, domain_name: str | None = None) -> str:
+    """The summary of ``exactid import``: shape, exactness, and what was dropped or
+    rounded."""
+    net, summary = model.network, model.to_json()
+    rows = [("widths", "-".join(map(str, net.widths))),
+            ("parameters", net.n_params),
+            ("largest denominator", f"{summary['max_denominator_bits']} bits (every "
+             f"denominator <= 2^{summary['max_denominator_bits']})")]
+    rows += [("dropped", d) for d in model.dropped]
+    r = model.rounding
+    if r is None:
+        rows.append(("rounded", "nothing: every float kept as its exact binary value"))
+    else:
+        change = summary["max_weight_change"]
+        rows.append(("rounded", f"{r.changed} of {net.n_params} parameters to denominators "
+                     f"<= {r.max_denominator}"))
+        rows.append(("largest weight change", f"{change} (~{float(r.max_weight_change):.3g})"
+                     + (f" at {r.largest_change_at}" if r.largest_change_at else "")))
+        if r.max_abs_difference is not None:
+            where = ("" if r.witness is None else
+                     f" at ({', '.join(map(format_rational, r.witness))})")
+            rows.append((f"max |f - f~| on {domain_name}",
+                         f"{format_rational(r.max_abs_difference)} "
+                         f"(~{float(r.max_abs_difference):.3g}){where}"))
+    width = max(len(k) for k, _ in rows)
+    lines = [f"imported {model.source} ({model.format}) -> {out}"]
+    lines += [f"  {k:<{width}}  {v}" for k, v in rows]
+    return "\n".join(lines)
+
+
 def _graphml(result: Any) -> str:
     """The adjacency graph as GraphML text (attributes as exact strings)."""
     import networkx as nx
@@ -489,7 +654,8 @@ def _graphml(result: Any) -> str:
 
 _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "equiv": _cmd_equiv,
              "check": _cmd_check, "demo": _cmd_demo, "diff": _cmd_diff,
-             "identify": _cmd_identify, "design-sample": _cmd_design}
+             "identify": _cmd_identify, "design-sample": _cmd_design,
+             "crosscheck": _cmd_crosscheck, "align": _cmd_align, "import": _cmd_import}
 
 if __name__ == "__main__":
     sys.exit(main())

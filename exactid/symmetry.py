@@ -27,6 +27,7 @@ __all__ = [
     "canonical_form",
     "equivalence",
     "permute_layer",
+    "rescale_layers",
     "rescale_neuron",
 ]
 
@@ -63,6 +64,36 @@ def permute_layer(net: Network, layer: int, perm: Sequence[int]) -> Network:
     weights[layer] = [weights[layer][p] for p in perm]
     biases[layer] = [biases[layer][p] for p in perm]
     weights[layer + 1] = [[row[p] for p in perm] for row in weights[layer + 1]]
+    return _build(weights, biases)
+
+
+def rescale_layers(net: Network, factor: Fraction | int) -> Network:
+    """Return theta with every hidden layer rescaled by ``factor`` > 0, one after another.
+
+    Hidden layer l's incoming weights and bias are multiplied by c and the next layer's
+    weights divided by c, for each hidden layer in turn: hidden layer l then outputs
+    c^(l+1) times the original, so W_l becomes c W_l, b_l becomes c^(l+1) b_l and the output
+    weights W_L / c^(L-1). The function is unchanged (local.md 1.6).
+
+    Examples
+    --------
+    >>> net = Network.from_lists([[[1]], [[2]], [[3]]], [[1], [1], [1]])
+    >>> big = rescale_layers(net, 10)
+    >>> [str(w[0][0]) for w in big.weights], [str(b[0]) for b in big.biases]
+    (['10', '20', '3/100'], ['10', '100', '1'])
+    >>> big([5]) == net([5])
+    True
+    """
+    c = Fraction(factor)
+    if c <= 0:
+        raise InputError(f"rescale_layers: the factor must be positive, got {c}")
+    hidden = len(net.hidden_widths)
+    weights, biases = [], []
+    for l, (w, b) in enumerate(zip(net.weights, net.biases)):
+        out_scale = c ** (l + 1) if l < hidden else Fraction(1)
+        ratio = out_scale / c ** l
+        weights.append([[v * ratio for v in row] for row in w])
+        biases.append([v * out_scale for v in b])
     return _build(weights, biases)
 
 
