@@ -5,10 +5,11 @@ from fractions import Fraction
 
 import pytest
 from hypothesis import assume, given, settings
+from test_cli import put, run  # noqa: E402
+from vectors import B131, W131  # noqa: E402
 
 from exactid import strategies as xst
 from exactid.align import align
-from exactid.cli import main
 from exactid.compare import compare
 from exactid.domain import Domain
 from exactid.formats import network_to_doc
@@ -16,9 +17,7 @@ from exactid.network import Network
 from exactid.symmetry import canonical_form, equivalence, permute_layer, rescale_neuron
 
 F = Fraction
-A = Network.from_lists(
-    [[[1, -2], ["1/2", 1], [-1, 1]], [[1, -1, 2], ["-1/2", 1, 1]], [[2, -3]]],
-    [["1/3", -1, "1/2"], ["1/4", "-1/3"], ["1/5"]])
+A = Network.from_lists(W131, B131)  # local.md 13.1
 BOX = Domain.box([(-1, 1), (-1, 1)])
 
 
@@ -32,17 +31,6 @@ def with_weight(net, layer, row, col, delta):
     weights = [[list(r) for r in w] for w in net.weights]
     weights[layer][row][col] += delta
     return Network.from_lists(weights, net.biases)
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def put(path, obj):
-    path.write_text(json.dumps(obj), encoding="utf-8")
-    return str(path)
 
 
 def test_recovers_a_known_permutation_and_scaling_exactly():

@@ -7,10 +7,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_cli import put, run  # noqa: E402
+from vectors import B131, TABLE_131, W131  # noqa: E402
 
 from exactid import strategies as xst
-from exactid.cli import main
 from exactid.crosscheck import RESCALING_EXPONENTS, crosscheck, float32_jacobian_hint
+from exactid.formats import network_to_doc
 from exactid.jacobian import float_jacobian_hint, frozen_edges, gamma_columns
 from exactid.network import Network
 from exactid.symmetry import equivalence, rescale_layers
@@ -18,11 +20,8 @@ from exactid.verdicts.local import jacobian_rank
 
 F = Fraction
 # local.md 13.1: widths 2-3-2-1, locally identifiable from these 15 samples (rank 15 = D).
-NET = Network.from_lists(
-    [[[1, -2], ["1/2", 1], [-1, 1]], [[1, -1, 2], ["-1/2", 1, 1]], [[2, -3]]],
-    [["1/3", -1, "1/2"], ["1/4", "-1/3"], ["1/5"]])
-X = [[-12, -12], [-12, -11], [-12, -8], [-12, -7], [-12, -5], [-12, -4], [-12, 8], [-12, 9],
-     [-11, -12], [-11, -11], [-11, -8], [-11, -5], [-11, 7], [2, 1], [2, 2]]
+NET = Network.from_lists(W131, B131)
+X = [list(x) for x, _, _ in TABLE_131]
 METHODS = [("matrix_rank", "float64"), ("fd_threshold", "float64"),
            ("matrix_rank", "float32"), ("fd_threshold", "float32"),
            ("matrix_rank_float32_pass", "float32"), ("fd_threshold_float32_pass", "float64")]
@@ -31,23 +30,6 @@ FIELDS = {"verdict", "rank_exact", "dimension", "float", "rescaling", "disagreem
 NEVER = Network.from_lists([[[-5, 4], [1, -4]], [["1/2", "3/2"], ["-3/2", "-1/2"]]],
                            [[-4, 1], [5, "1/2"]])
 X_NEVER = [[2, "1/2"], ["5/2", "-3/2"], [1, 0], [3, "-7/2"]]
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def put(path, obj):
-    path.write_text(json.dumps(obj), encoding="utf-8")
-    return str(path)
-
-
-def net_doc(net):
-    from exactid.formats import network_to_doc
-
-    return network_to_doc(net)
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +136,7 @@ def test_rescale_layers_is_an_exact_symmetry(net, data, k):
 
 
 def test_cli_json_fields(capsys, tmp_path):
-    code, out, err = run(capsys, "crosscheck", put(tmp_path / "n.json", net_doc(NET)),
+    code, out, err = run(capsys, "crosscheck", put(tmp_path / "n.json", network_to_doc(NET)),
                          "--samples", put(tmp_path / "x.json", X), "--json", "--seed", 1)
     assert code == 0 and err == ""
     doc = json.loads(out)
@@ -171,7 +153,7 @@ def test_cli_json_fields(capsys, tmp_path):
 
 
 def test_cli_text_table(capsys, tmp_path):
-    code, out, _ = run(capsys, "crosscheck", put(tmp_path / "n.json", net_doc(NET)),
+    code, out, _ = run(capsys, "crosscheck", put(tmp_path / "n.json", network_to_doc(NET)),
                        "--samples", put(tmp_path / "x.json", X), "--seed", 1)
     assert code == 0
     assert "rank Gamma (exact) = 15, D = 15" in out
@@ -186,7 +168,7 @@ def test_cli_bad_input_exits_2_with_one_line(capsys, tmp_path, case):
            "zero-outgoing": Network.from_lists([[[1, 0], [0, 1]], [[1, 0]]], [[1, 1], [0]]),
            "dimension": NET}[case]
     samples = [[1]] if case == "dimension" else [[1, 2], [3, -1]]
-    code, out, err = run(capsys, "crosscheck", put(tmp_path / "n.json", net_doc(net)),
+    code, out, err = run(capsys, "crosscheck", put(tmp_path / "n.json", network_to_doc(net)),
                          "--samples", put(tmp_path / "x.json", samples))
     assert code == 2 and out == ""
     assert err.startswith("exactid: ") and err.count("\n") == 1
