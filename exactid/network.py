@@ -103,6 +103,50 @@ class Network:
         except InputError as exc:
             raise InputError(str(exc).replace("network:", f"{where}:", 1)) from None
 
+    @classmethod
+    def from_numpy(cls, weights: Sequence[Any], biases: Sequence[Any],
+                   layout: str = "out-in", max_denominator: int | None = None) -> Network:
+        """Return a network from NumPy arrays (or nested lists), every float taken exactly.
+
+        ``layout`` is ``"out-in"`` (``weights[l]`` is (N_{l+1}, N_l), as in PyTorch and
+        exactid) or ``"in-out"`` (its transpose, as in ``x @ W`` code, Keras and
+        scikit-learn); the shapes must chain. A bias may be (n,), (1, n) or (n, 1), or
+        None for zeros. ``max_denominator`` rounds every parameter to the nearest
+        rational with a denominator at most that (see docs/models.md).
+
+        >>> import numpy as np
+        >>> Network.from_numpy([np.array([[0.5], [0.25]], dtype=np.float32)],
+        ...                    [np.zeros((1, 1))], layout="in-out").weights[0]
+        ((Fraction(1, 2), Fraction(1, 4)),)
+        """
+        from .formats.arrays import network_from_arrays
+        from .formats.models import rationalize_network
+
+        net = network_from_arrays(weights, biases, layout, "from_numpy")
+        return net if max_denominator is None else rationalize_network(net, max_denominator)[0]
+
+    @classmethod
+    def from_torch(cls, module: Any, max_denominator: int | None = None) -> Network:
+        """Return the network of a PyTorch ``nn.Sequential`` of ``Linear`` and ``ReLU``
+        layers (``Flatten``, ``Dropout`` allowed); a final ``Softmax`` or ``LogSoftmax``
+        is dropped: the network is the logits. Floats are taken exactly."""
+        from .formats.models import rationalize_network
+        from .formats.torch_model import network_from_torch
+
+        net = network_from_torch(module)[0]
+        return net if max_denominator is None else rationalize_network(net, max_denominator)[0]
+
+    @classmethod
+    def from_sklearn(cls, mlp: Any, max_denominator: int | None = None) -> Network:
+        """Return the network of a fitted scikit-learn ``MLPRegressor`` or
+        ``MLPClassifier`` with ``activation="relu"``. For a classifier the network is the
+        logits: the output activation (softmax or logistic) is left out."""
+        from .formats.models import rationalize_network
+        from .formats.sklearn_model import network_from_sklearn
+
+        net = network_from_sklearn(mlp)[0]
+        return net if max_denominator is None else rationalize_network(net, max_denominator)[0]
+
     # ----------------------------------------------------------------- counts
     @property
     def widths(self) -> tuple[int, ...]:

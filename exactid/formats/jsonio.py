@@ -104,7 +104,13 @@ def network_from_doc(doc: Any, where: str = "network") -> Network:
 
 
 def read_network(path: str | os.PathLike) -> Network:
-    """Read an ``exactid.network/1`` JSON file."""
+    """Read an ``exactid.network/1`` JSON file, or a trained model file whose name ends
+    in ``.onnx``, ``.safetensors``, ``.npz``, ``.npy``, ``.pt`` or ``.pth`` (floats taken
+    exactly; see ``exactid.formats.models.read_model`` and docs/models.md)."""
+    from .models import model_format, read_model
+
+    if model_format(path) is not None:
+        return read_model(path).network
     return network_from_doc(read_json(path), where=str(path))
 
 
@@ -135,9 +141,15 @@ def _read_csv(path: str | os.PathLike) -> list[list[Fraction]]:
 
 
 def read_samples(path: str | os.PathLike, dim: int) -> list[list[Fraction]]:
-    """Read samples from a JSON array of arrays, or a CSV file with one sample per line."""
-    if str(path).lower().endswith(".csv"):
+    """Read samples from a JSON array of arrays, a CSV file with one sample per line, or
+    a NumPy ``.npy``/``.npz`` array with one sample per row (floats taken exactly)."""
+    name = str(path).lower()
+    if name.endswith(".csv"):
         rows: Any = _read_csv(path)
+    elif name.endswith((".npy", ".npz")):
+        from .numpy_files import read_sample_array
+
+        rows = read_sample_array(path, dim)
     else:
         rows = read_json(path)
     samples = samples_from_doc(rows, dim, where=str(path))
