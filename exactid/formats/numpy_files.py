@@ -85,14 +85,18 @@ def read_sample_array(path: str | os.PathLike, dim: int) -> list[list[Fraction]]
 
 
 # ------------------------------------------------------------------ loading
+class _Refused(pickle.UnpicklingError):
+    """A pickle that names a global outside NumPy's arrays, dtypes and scalars."""
+
+
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickles NumPy arrays, dtypes and scalars, and nothing else that has a global."""
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) in _ADMITTED:
             return _ADMITTED[module, name]
-        raise pickle.UnpicklingError(f"refused to load {module}.{name}: only NumPy arrays, "
-                                     "dtypes and lists are admitted")
+        raise _Refused(f"refused to load {module}.{name}: only NumPy arrays, dtypes and "
+                       "lists are admitted")
 
 
 def _numpy_multiarray() -> Any:
@@ -126,8 +130,8 @@ def _load_npy(path: str | os.PathLike) -> Any:
         return np.load(path, allow_pickle=False)
     except OSError as exc:
         raise InputError(f"{path}: cannot read file ({exc.strerror or exc})") from None
-    except pickle.UnpicklingError as exc:
-        raise InputError(f"{path}: {first_line(exc)}") from None
+    except _Refused as exc:
+        raise InputError(f"{path}: {exc}") from None
     except Exception as exc:  # a malformed header, array or pickle fails in many ways
         raise InputError(f"{path}: not a valid .npy file ({first_line(exc)})") from None
 
