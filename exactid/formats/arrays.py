@@ -89,13 +89,19 @@ def network_from_arrays(weights: Sequence[Any], biases: Sequence[Any | None],
         raise InputError(f"{where}: no layers, or a different number of weights and biases")
     names = list(names) if names is not None else [f"layer {l} weight"
                                                    for l in range(len(weights))]
-    mats = [np.asarray(w) for w in weights]
+    try:
+        mats = [np.asarray(w) for w in weights]
+    except ValueError as exc:  # ragged nested lists
+        raise InputError(f"{where}: a weight is not a matrix ({exc})") from None
     for name, w in zip(names, mats):
         if w.ndim != 2:
             raise InputError(f"{where}: weight {name!r} has shape {w.shape}, expected a "
                              "matrix")
-    vecs = [None if b is None else _bias_vector(np.asarray(b), name, where)
-            for name, b in zip(names, biases)]
+    try:
+        raw = [None if b is None else np.asarray(b) for b in biases]
+    except ValueError as exc:  # ragged nested lists
+        raise InputError(f"{where}: a bias is not a vector ({exc})") from None
+    vecs = [None if b is None else _bias_vector(b, name, where) for name, b in zip(names, raw)]
     if layout is None:
         layout = _infer_layout(mats, vecs, names, where)
     elif layout not in LAYOUTS:
@@ -109,11 +115,14 @@ def network_from_arrays(weights: Sequence[Any], biases: Sequence[Any | None],
         raise InputError(f"{where}: {problem} (layout {layout}){hint}")
     ws, bs = [], []
     for name, w, b in zip(names, mats, vecs):
-        w = w if layout == "out-in" else w.T
-        ws.append(tuple(tuple(row) for row in exact_rows(w, f"{where}: {name}")))
-        bs.append(tuple(Fraction(0) for _ in range(w.shape[0])) if b is None
+        rows = exact_rows(w, f"{where}: {name}")  # converted as stored: errors index the file
+        ws.append(tuple(map(tuple, rows if layout == "out-in" else zip(*rows))))
+        bs.append(tuple(Fraction(0) for _ in ws[-1]) if b is None
                   else tuple(exact_rows(b, f"{where}: bias of {name}")[0]))
-    return Network(tuple(ws), tuple(bs))
+    try:
+        return Network(tuple(ws), tuple(bs))
+    except InputError as exc:  # an empty layer
+        raise InputError(str(exc).replace("network:", f"{where}:", 1)) from None
 
 
 def _bias_vector(b: np.ndarray, name: str, where: str) -> np.ndarray:
@@ -148,7 +157,7 @@ def _infer_layout(mats: list[np.ndarray], vecs: list[np.ndarray | None], names: 
         return fits[0]
     if fits:
         raise InputError(f"{where}: the shapes fit both layouts (out, in) and (in, out): "
-                         "choose one with --layout out-in or --layout in-out")
+                         "choose one (exactid import --layout out-in or in-out; API: layout=)")
     raise InputError(f"{where}: {_chain_problem(mats, vecs, names, 'out-in')} (layout "
                      f"out-in), and the shapes do not chain in the layout in-out either")
 
