@@ -259,6 +259,10 @@ def test_npz_key_conventions_and_layouts(tmp_path):
     np.savez(tmp_path / "odd.npz", W0=f32(2, 2), foo=f32(2))
     with pytest.raises(InputError, match="array 'foo' is not a weight or bias"):
         read_network(tmp_path / "odd.npz")
+    w0[1, 3] = np.nan  # named as stored in the file, (in, out)
+    np.savez(tmp_path / "nan.npz", W0=w0, b0=f32(4), W1=w1, b1=f32(1))
+    with pytest.raises(InputError, match=r"nan.npz: W0\[1\]\[3\] is nan"):
+        read_network(tmp_path / "nan.npz")
     (tmp_path / "bad.npz").write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(InputError, match="not a valid .npz archive"):
         read_network(tmp_path / "bad.npz")
