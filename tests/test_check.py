@@ -13,6 +13,7 @@ from fractions import Fraction as F
 from itertools import pairwise
 
 import flint
+import numpy as np
 import pytest
 
 from exactid.certificates.check import CheckResult, _Theta, check_certificate
@@ -354,10 +355,17 @@ def test_gram_formula_matches_131_and_explicit_alpha():
 
     t = _Theta([[[q(v) for v in r] for r in w] for w in W1_131],
                [[q(v) for v in b] for b in B1_131], [[q(v) for v in x] for x in X_131])
-    g = t.gram()
-    assert [[g[i, j] for j in range(3)] for i in range(3)] == [
-        [580, 556, 484], [556, 534, 468], [484, 468, 839]]
-    assert g == gram(W1_131, B1_131, X_131)
+    n = len(X_131)
+    everything = list(range(n))
+    g = t.gram_part(everything, everything)
+    assert g[:3, :3].tolist() == [[580, 556, 484], [556, 534, 468], [484, 468, 839]]
+    assert flint.fmpq_mat(n, n, g.ravel().tolist()) == gram(W1_131, B1_131, X_131)
+    rows, cols = [5, 0, 9], [2, 7]
+    assert t.gram_part(rows, cols).tolist() == g[np.ix_(rows, cols)].tolist()
+    for p in (1000003, 2**61 - 1):  # int64 residues, and Python integers beyond 2^26
+        residues = t.gram_part(rows, cols, p)
+        assert [[int(v) for v in row] for row in residues] == [
+            [int(v.p) * pow(int(v.q), -1, p) % p for v in row] for row in g[np.ix_(rows, cols)]]
 
 
 def test_theorem8_certificate_of_132_is_valid():

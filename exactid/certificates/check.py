@@ -251,28 +251,54 @@ class _Theta:
             self._grads[k] = g
         return self._grads[k]
 
-    def jacobian_row(self, i: int, k: int) -> list:
-        """Return the gradient of output k at sample i w.r.t. all parameters, flat order."""
-        g = self.gradients(k)
-        row = [a * b for l in range(self.L) for a in g[l][i] for b in self.fs[l][i]]
-        return row + [a for l in range(self.L) for a in g[l][i]]
+    def gamma_columns(self, params: list[int]) -> flint.fmpq_mat:
+        """Columns ``params`` (flat parameter indices) of J, rows (i, k) sample-major."""
+        cells = [(l, a, j) for l in range(self.L) for a in range(self.widths[l + 1])
+                 for j in range(self.widths[l])]  # (layer, neuron, input; None for a bias)
+        cells += [(l, a, None) for l in range(self.L) for a in range(self.widths[l + 1])]
+        cells = [cells[c] for c in params]
+        grads = [self.gradients(k) for k in range(self.outs)]
+        rows = [[g[l][i][a] if j is None else g[l][i][a] * self.fs[l][i][j]
+                 for l, a, j in cells]
+                for i in range(self.n) for g in grads]
+        return flint.fmpq_mat(len(rows), len(params), [v for row in rows for v in row])
 
-    def gram(self) -> flint.fmpq_mat:
-        """Return G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of local.md 7."""
-        x = flint.fmpq_mat(self.xs)
-        inner = (x * x.transpose()).entries()
-        cs = []
-        for l in range(self.L - 1):
-            a = flint.fmpz_mat([[int(z > 0) for z in row] for row in self.zs[l]])
-            cs.append((a * a.transpose()).entries())
-        entries = []
-        for e in range(self.n * self.n):
-            suffix, total = 1, 1
-            for c in reversed(cs):
-                suffix *= c[e]
-                total += suffix
-            entries.append(inner[e] * suffix + total)
-        return flint.fmpq_mat(self.n, self.n, entries)
+    @property
+    def active(self) -> list[np.ndarray]:
+        """0/1 activation patterns of the hidden layers, one n x width array per layer."""
+        if not hasattr(self, "_active"):
+            self._active = [np.array([[int(z > 0) for z in row] for row in self.zs[l]],
+                                     dtype=np.int64).reshape(self.n, self.widths[l + 1])
+                            for l in range(self.L - 1)]
+        return self._active
+
+    def gram_part(self, rows: list[int], cols: list[int], p: int | None = None) -> np.ndarray:
+        """G[rows, cols] with G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of local.md
+        7: exact (an object array of rationals) or its residues modulo p (p divides no
+        denominator of X). c_l counts the neurons of hidden layer l active at both samples:
+        an exact integer product of 0/1 matrices (at most the width, so int64 is exact)."""
+        xr, xc = [self.xs[i] for i in rows], [self.xs[j] for j in cols]
+        if p is None:
+            prod = flint.fmpq_mat(xr) * flint.fmpq_mat(xc).transpose() if rows and cols \
+                else flint.fmpq_mat(len(rows), len(cols))
+            inner = np.array(prod.entries(), dtype=object).reshape(len(rows), len(cols))
+        else:
+            inverses: dict = {}
+            inner = _matmul_mod(_residues(xr, p, inverses), _residues(xc, p, inverses).T.copy(),
+                                p)
+        suffix: Any = 1
+        total: Any = 1
+        for l in reversed(range(self.L - 1)):
+            # sums of at most width products of 0s and 1s: exact in float64 (BLAS)
+            c = (self.active[l][rows].astype(float) @ self.active[l][cols].T).astype(np.int64)
+            if p is None:
+                suffix = suffix * c.astype(object)
+                total = total + suffix
+            else:
+                suffix = suffix * c.astype(inner.dtype) % p
+                total = (total + suffix) % p
+        out = inner * suffix + total
+        return out % p if p is not None else out
 
 
 def _residue_type(p: int) -> type:
@@ -443,10 +469,11 @@ def _jacobian_minor(t: _Theta, ev: dict, free: list, p: int, done: list) -> int:
     return len(rows)
 
 
-def _kernel(matrix: flint.fmpq_mat, ev: dict, name: str, count: int, p: int,
+def _kernel(columns: Any, length: int, ev: dict, name: str, count: int, p: int,
             done: list) -> None:
-    """Check ``count`` integer vectors with matrix K = 0 and a non-singular K minor."""
-    length = matrix.ncols()
+    """Check ``count`` integer vectors of the given length with M K = 0 and a non-singular
+    K minor; ``columns(S)`` returns the columns S of M exactly (only the columns where some
+    vector is non-zero enter the product)."""
     vectors = [[_int(v, f"evidence.{name}[{b}][{a}]") for a, v in
                 enumerate(_list(vec, f"evidence.{name}[{b}]", length))]
                for b, vec in enumerate(_list(ev.get(name), f"evidence.{name}", count))]
@@ -455,12 +482,19 @@ def _kernel(matrix: flint.fmpq_mat, ev: dict, name: str, count: int, p: int,
     p = _minor_prime(minor, p, f"evidence.{name}_minor", done)
     _require(_nonsingular_mod([[vec[a] for vec in vectors] for a in rows], p),
              f"evidence.{name}_minor: singular modulo the prime")
-    if count:
-        k = flint.fmpq_mat(length, count, [vec[a] for a in range(length) for vec in vectors])
-        _require(matrix * k == flint.fmpq_mat(matrix.nrows(), count),
+    support = [a for a in range(length) if any(vec[a] for vec in vectors)]
+    if support:
+        k = flint.fmpq_mat(len(support), count, [vec[a] for a in support for vec in vectors])
+        m = columns(support).numer_denom()[0]  # M times a common denominator
+        _require((m * k.numer_denom()[0]).is_zero(),
                  f"evidence.{name}: the product with the matrix is not zero")
     done.append(f"{name}: {count} independent exact kernel vectors, so rank <= "
                 f"{length - count}")
+
+
+def _gram_columns(t: _Theta) -> Any:
+    return lambda cols: flint.fmpq_mat(t.n, len(cols),
+                                       t.gram_part(list(range(t.n)), cols).ravel().tolist())
 
 
 def _claim_ranks(claim: dict, jacobian: int | None, activation: int | None) -> None:
@@ -497,7 +531,7 @@ def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     r = _jacobian_minor(t, ev, free, p, done)
     q = len(_list(ev.get("gram_kernel"), "evidence.gram_kernel"))
     _require(q <= t.n, "evidence.gram_kernel: more vectors than samples")
-    _kernel(t.gram(), ev, "gram_kernel", q, p, done)
+    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", q, p, done)
     _require(r == t.outs * (t.n - q), f"evidence: minor size r = {r} differs from "
                                       f"N_L (n - q) = {t.outs * (t.n - q)}")
     _require(r < t.D, f"evidence: r = {r} is not below D = {t.D}")
@@ -511,19 +545,17 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     _no_kinks(t, range(t.n), done)
     r = _jacobian_minor(t, ev, free, p, done)
     _require(r < t.D, f"evidence.jacobian_minor: size r = {r} is not below D = {t.D}")
-    gamma = [[row[c] for c in free] for row in
-             (t.jacobian_row(i, k) for i in range(t.n) for k in range(t.outs))]
-    _kernel(flint.fmpq_mat(gamma), ev, "jacobian_kernel", t.D - r, p, done)
+    _kernel(lambda cols: t.gamma_columns([free[c] for c in cols]), t.D, ev, "jacobian_kernel",
+            t.D - r, p, done)
     minor = _dict(ev.get("gram_minor"), "evidence.gram_minor")
     rows = _indices(minor.get("rows"), "evidence.gram_minor.rows", None, t.n)
     cols = _indices(minor.get("columns"), "evidence.gram_minor.columns", len(rows), t.n)
-    gram = t.gram()
     pg = _minor_prime(minor, p, "evidence.gram_minor", done)
-    _require(_nonsingular_mod([[gram[a, b] for b in cols] for a in rows], pg),
+    _require(_nonsingular_residues(t.gram_part(rows, cols, pg), pg),
              "evidence.gram_minor: singular modulo the prime")
     r_g = len(rows)
     done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")
-    _kernel(gram, ev, "gram_kernel", t.n - r_g, p, done)
+    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", t.n - r_g, p, done)
     _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below R_A = {t.outs * r_g}")
     _switching(t, done)
     done.append(f"R_Gamma = {r} < R_A = {t.outs * r_g} and R_Gamma < D = {t.D}: "
