@@ -17,7 +17,7 @@ import flint
 import numpy as np
 
 from .linalg import ExactMatrix, fmpz_residues
-from .modular import matmul_mod
+from .modular import matmul_centred, reduce_centred, residues_of_centred
 from .network import Activations, Network
 
 __all__ = [
@@ -146,16 +146,44 @@ def gram_residues(xs_int: flint.fmpz_mat, dx: int, acts: Activations, p: int,
     masks = list(acts.active)
     if rows is not None:
         x, masks = x[list(rows)], [m[list(rows)] for m in masks]
-    n = x.shape[0]
-    inner = matmul_mod(x, x.T.copy(), p)
-    scale = dx * dx % p
-    tail = np.ones((n, n), dtype=np.int64)
-    total = np.full((n, n), scale, dtype=np.int64)
+    # G_int = dx^2 (1 + sum_l T_l) + <x, x> T_1 with T_l = c_l c_(l+1) ... c_(L-1) (local.md
+    # 7), computed in float64 on integers whose magnitude is tracked: a product or sum is
+    # reduced modulo p (exactid.modular) only when its bound would pass 2^50, so every
+    # intermediate value is an exact integer.
+    h = (p - 1) // 2
+    limit = 2**50
+    inner = matmul_centred(x, x.T.copy(), p).T  # symmetric: the C-ordered view is the same
+    tail = tails = counts = None
+    t_bound = s_bound = 1
     for layer in reversed(masks):
         bits = layer.astype(np.float64)
-        tail = tail * (bits @ bits.T).astype(np.int64) % p  # counts <= width: exact
-        total = (total + scale * tail) % p
-    return (total + inner * tail) % p
+        counts = np.matmul(bits, bits.T, out=counts)  # co-activation counts <= width: exact
+        width = max(layer.shape[1], 1)
+        if tail is None:
+            tail, counts, t_bound = counts, None, width
+        else:
+            if t_bound * width >= limit:
+                reduce_centred(tail, p)
+                t_bound = h
+            np.multiply(tail, counts, out=tail)
+            t_bound *= width
+        if tails is None:
+            tails, s_bound = tail + 1.0, t_bound + 1
+        else:
+            if s_bound + t_bound >= limit:
+                reduce_centred(tails, p)
+                s_bound = h
+            tails += tail
+            s_bound += t_bound
+    scale = dx * dx % p
+    if tail is None:
+        return residues_of_centred(reduce_centred(inner + float(scale), p), p)
+    for a, bound in ((tail, t_bound), (tails, s_bound)):
+        if bound * p >= limit:
+            reduce_centred(a, p)
+    np.multiply(inner, tail, out=inner)
+    inner += np.multiply(tails, float(scale), out=tails)
+    return residues_of_centred(reduce_centred(inner, p), p)
 
 
 def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:

@@ -93,10 +93,13 @@ __all__ = [
     "RankProfile",
     "block_depth",
     "kernel_mod",
+    "matmul_centred",
     "matmul_mod",
     "max_depth",
     "rank_profile",
     "rank_profile_blocks",
+    "reduce_centred",
+    "residues_of_centred",
 ]
 
 PRIME_BITS_BLAS = 21
@@ -184,6 +187,21 @@ def _centre(y: np.ndarray, q: np.ndarray, p: int) -> None:
     np.rint(q, out=q)
     q *= p
     y -= q
+
+
+def reduce_centred(y: np.ndarray, p: int) -> np.ndarray:
+    """Reduce a float64 array of integers of magnitude below 2^51 modulo p, in place, into
+    [-(p-1)/2, (p-1)/2]: exact (module docstring, "Reduction"). Returns ``y``."""
+    _check_prime(p)
+    if y.dtype != np.float64:
+        raise ValueError(f"expected a float64 array, got dtype {y.dtype}")
+    flat = y.T if y.ndim == 2 and y.flags.f_contiguous else y.reshape(-1, y.shape[-1])
+    step = max(1, _TEMP // max(1, flat.shape[1]))
+    scratch = np.empty((min(step, flat.shape[0]), flat.shape[1]))
+    for i in range(0, flat.shape[0], step):
+        part = flat[i:i + step]
+        _centre(part, scratch[:part.shape[0]], p)
+    return y
 
 
 def _submul(t: np.ndarray, out: slice, inp: slice, s: np.ndarray, p: int, depth: int) -> None:
@@ -463,9 +481,10 @@ def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
     return k, tuple(int(i) for i in free)
 
 
-def matmul_mod(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None
-               ) -> np.ndarray:
-    """(a @ b) mod p as int64 residues in [0, p), for int residues a, b in [0, p).
+def matmul_centred(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None
+                   ) -> np.ndarray:
+    """(a @ b) mod p as a float64 array (Fortran order) of centred residues in [-h, h],
+    for int residues a, b in [0, p).
 
     Exact: centred float64 products over inner blocks of at most ``block_depth(p)`` terms
     (or ``depth``), each added to the centred accumulator and reduced (module docstring).
@@ -476,11 +495,27 @@ def matmul_mod(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None
     if x.shape[1] != y.shape[0]:
         raise ValueError(f"shapes {x.shape} and {y.shape} do not match")
     acc = np.zeros((x.shape[0], y.shape[1]), order="F")
-    prod = np.empty_like(acc)
-    for j in range(0, x.shape[1], depth):
-        _matmul(x[:, j:j + depth], y[j:j + depth], prod)
-        acc += prod
-        _centre(acc, prod, p)
-    res = acc.astype(np.int64)
-    res[res < 0] += p
+    if x.shape[1]:
+        _matmul(x[:, :depth], y[:depth], acc)
+        reduce_centred(acc, p)
+    if x.shape[1] > depth:
+        prod = np.empty_like(acc)
+        for j in range(depth, x.shape[1], depth):
+            _matmul(x[:, j:j + depth], y[j:j + depth], prod)
+            acc += prod
+            reduce_centred(acc, p)
+    return acc
+
+
+def residues_of_centred(y: np.ndarray, p: int) -> np.ndarray:
+    """int64 residues in [0, p) of a float64 array of centred residues."""
+    res = y.astype(np.int64)
+    res += (res >> 63) & p  # p where negative (arithmetic shift: -1), else 0
     return res
+
+
+def matmul_mod(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None
+               ) -> np.ndarray:
+    """(a @ b) mod p as int64 residues in [0, p), for int residues a, b in [0, p)
+    (:func:`matmul_centred`)."""
+    return residues_of_centred(matmul_centred(a, b, p, depth=depth), p)
