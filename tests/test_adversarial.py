@@ -72,9 +72,9 @@ def _plant_prime_failures(monkeypatch, failures: int) -> list[int]:
 
     real_blocks, real_minor = local_mod.modular_minor, linalg._minor_mod_p
 
-    def minor_of_blocks(blocks, ncols, p):
+    def minor_of_blocks(blocks, ncols, p, target=None):
         fail = failing(p)
-        return real_blocks((blind(b, fail) for b in blocks), ncols, p)
+        return real_blocks((blind(b, fail) for b in blocks), ncols, p, target)
 
     monkeypatch.setattr(local_mod, "modular_minor", minor_of_blocks)
     monkeypatch.setattr(linalg, "_minor_mod_p", lambda res, p, target=None: real_minor(

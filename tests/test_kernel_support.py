@@ -1,5 +1,6 @@
 """Exact ranks through the support of a modular kernel (linalg.rank_on_kernel_support)."""
 
+import json
 import random
 from fractions import Fraction
 
@@ -65,19 +66,45 @@ def test_a_wrong_hint_is_refused_never_believed():
     assert prove(a, short) is None
 
 
-def test_gap_network_rank_is_exact_and_the_certificate_checks():
-    """A deep network in the gap (rank 92 < D = 104 < R_A): the kernel proof gives FLINT's
-    exact rank, with several groups of columns, and the checker accepts the certificate."""
+def gap_network(extra: int = 0) -> tuple[Network, list]:
+    """[3, 6, 6, 6, 2] in the gap on 80 samples (D = 104), plus ``extra`` more samples."""
     rng = random.Random(3)
     widths = [3, 6, 6, 6, 2]
     weights = [[[Fraction(rng.randint(-40, 40) or 1, rng.randint(1, 9)) for _ in range(a)]
                 for _ in range(b)] for a, b in zip(widths, widths[1:])]
     biases = [[Fraction(rng.randint(-40, 40), rng.randint(1, 9)) for _ in range(b)]
               for b in widths[1:]]
-    xs = [[Fraction(rng.randint(-999, 999), 1000) for _ in range(3)] for _ in range(80)]
-    net = Network(weights, biases)
+    xs = [[Fraction(rng.randint(-999, 999), 1000) for _ in range(3)] for _ in range(80 + extra)]
+    return Network(weights, biases), xs
+
+
+def test_gap_with_more_samples_than_parameters_bounds_r_a_only():
+    """n = 200 > D = 104: the gap is proved by a Gram minor larger than R_Gamma / N_L, and
+    R_A is reported as that lower bound; the checker accepts it and rejects forgeries."""
+    net, xs = gap_network(120)
+    result = local_verdict(net, xs, seed=1)
+    assert (result.verdict, result.rank_jacobian) == ("inconclusive", 96)
+    assert result.rank_activation is None and result.rank_activation_lower == 98
+    assert result.to_json()["rank_activation_lower"] == 98
+    doc = result.certificate
+    assert len(doc["evidence"]["gram_minor"]["rows"]) == 49 and doc["evidence"]["gram_kernel"] == []
+    assert check_certificate(doc).valid
+    small = json.loads(json.dumps(doc))  # a Gram minor of 48 proves only R_A >= 96 = R_Gamma
+    small["evidence"]["gram_minor"]["rows"] = small["evidence"]["gram_minor"]["rows"][:48]
+    small["evidence"]["gram_minor"]["columns"] = small["evidence"]["gram_minor"]["columns"][:48]
+    assert not check_certificate(small).valid
+    claimed = json.loads(json.dumps(doc))  # an exact R_A claimed without the Gram kernel
+    claimed["claim"]["rank_activation"] = 98
+    assert not check_certificate(claimed).valid
+
+
+def test_gap_network_rank_is_exact_and_the_certificate_checks():
+    """A deep network in the gap (rank 92 < D = 104 < R_A): the kernel proof gives FLINT's
+    exact rank, with several groups of columns, and the checker accepts the certificate."""
+    net, xs = gap_network()
     result = local_verdict(net, xs, seed=1)
     assert (result.verdict, result.rank_jacobian, result.dimension) == ("inconclusive", 92, 104)
+    assert result.rank_activation > 92 and result.rank_activation_lower is None  # n <= D: exact
     data = backpropagate(net, xs, certified_activations(net, xs))
     assert data.exact_int(gamma_columns(net, frozen_edges(net))).rank() == 92
     assert len(result.certificate["evidence"]["jacobian_kernel"]) == 12

@@ -555,12 +555,14 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
              "evidence.gram_minor: singular modulo the prime")
     r_g = len(rows)
     done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")
-    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", t.n - r_g, p, done)
-    _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below R_A = {t.outs * r_g}")
+    exact = claim.get("rank_activation") is not None  # else R_A is only bounded below
+    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", t.n - r_g if exact else 0, p, done)
+    _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below "
+                               f"{'' if exact else 'the lower bound '}{t.outs * r_g} on R_A")
     _switching(t, done)
-    done.append(f"R_Gamma = {r} < R_A = {t.outs * r_g} and R_Gamma < D = {t.D}: "
-                "no theorem applies")
-    _claim_ranks(claim, r, t.outs * r_g)
+    done.append(f"R_Gamma = {r} < {'R_A = ' if exact else ''}{t.outs * r_g}"
+                f"{'' if exact else ' <= R_A'} and R_Gamma < D = {t.D}: no theorem applies")
+    _claim_ranks(claim, r, t.outs * r_g if exact else None)
 
 
 def _switching(t: _Theta, done: list) -> None:

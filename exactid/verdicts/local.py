@@ -56,7 +56,8 @@ class LocalResult:
     """Everything the local decision procedure established (local.md 9).
 
     Layers and neurons are 0-based; hidden layer 0 is the first hidden layer.
-    ``rank_activation`` is None when the verdict did not need it.
+    ``rank_activation`` is None when the verdict did not need it; in the gap,
+    ``rank_activation_lower`` then holds the proved lower bound on R_A that decided it.
     """
 
     verdict: str
@@ -77,6 +78,7 @@ class LocalResult:
     frozen_edges: list[list[int]]
     reasons: list[str]
     float_rank_jacobian: int | None = None
+    rank_activation_lower: int | None = None
     warnings: list[str] = field(default_factory=list)
     certificate_data: dict | None = field(default=None, repr=False, compare=False)
 
@@ -89,7 +91,8 @@ class LocalResult:
         """The result as a JSON object (the fields above, without the certificate)."""
         return {k: getattr(self, k) for k in (
             "verdict", "theorem", "params", "hidden", "dimension", "samples", "outputs",
-            "paths", "rank_jacobian", "rank_activation", "float_rank_jacobian",
+            "paths", "rank_jacobian", "rank_activation", "rank_activation_lower",
+            "float_rank_jacobian",
             "sample_bound", "pattern_bound", "activation_counts", "never_active",
             "always_active", "frozen_edges", "reasons", "warnings")}
 
@@ -320,18 +323,28 @@ class _Procedure:
                                                extra)
         minor = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
-        if minor.size == d:
-            return self.identifiable(minor, reasons, frozen_doc, extra)
-        gram, gram_kernel = self.gram(data, acts, rng)
-        r_a = nout * gram.rank
+        gram: CertifiedRank | None = None
+        gram_kernel: dict = {}
+        lower: Minor | None = None
         gamma = None
         # A minor proves R_Gamma >= its size; kernel vectors prove the converse. An
         # unlucky prime only makes the kernel proof fail: then another prime is tried.
+        # With more samples than parameters (n > D, the Gram matrix is then the larger
+        # one), R_A is settled only as far as the verdict needs: a Gram minor larger than
+        # R_Gamma / N_L proves the gap, and the exact rank of G is computed only otherwise.
+        bound_only = n > d
         for attempt in range(PRIME_ATTEMPTS if possible else 1):
             if minor.size == d:
                 return self.identifiable(minor, reasons, frozen_doc, extra)
-            if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
-                return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
+            if gram is None:
+                lower = (self.gram_minor(data, acts, rng, minor.size // nout + 1)
+                         if bound_only else None)
+                if lower is None:
+                    gram, gram_kernel = self.gram(data, acts, rng)
+            if gram is not None and minor.size == nout * gram.rank:
+                # R_Gamma >= r (the minor) = R_A >= R_Gamma
+                return self.theorem8(minor, nout * gram.rank, reasons, frozen_doc,
+                                     gram_kernel, extra)
             gamma = rank_on_kernel_support(
                 minor, data.residue_rows(minor.prime, columns, minor.rows),
                 lambda support: data.exact_array([columns[c] for c in support]), rng)
@@ -344,24 +357,57 @@ class _Procedure:
         if gamma is None:
             self.progress("exact rank of Gamma (the whole matrix: can be long)")
             gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
-        if gamma.rank == d:
-            return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
-        if gamma.rank == r_a:
-            return self.theorem8(gamma.minor, r_a, reasons, frozen_doc, gram_kernel, extra)
         r = gamma.rank
+        if r == d:
+            return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
+        if gram is None and (lower is None or nout * lower.size <= r):
+            lower = self.gram_minor(data, acts, rng, r // nout + 1)
+            if lower is None:
+                gram, gram_kernel = self.gram(data, acts, rng)
+        if gram is not None and r == nout * gram.rank:
+            return self.theorem8(gamma.minor, r, reasons, frozen_doc, gram_kernel, extra)
         reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
-        reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
-                       "Theorems 8 and 9 draw no conclusion (local.md 8)")
+        evidence = {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
+                    "jacobian_minor": _minor_doc(gamma.minor, nout),
+                    "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
+                    "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor, columns=False)}
+        if gram is not None:
+            r_a, r_a_lower = nout * gram.rank, None
+            reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
+                           "Theorems 8 and 9 draw no conclusion (local.md 8)")
+            evidence.update(gram_minor=_minor_doc(gram.minor), **gram_kernel)
+        else:
+            assert lower is not None
+            r_a, r_a_lower = None, nout * lower.size
+            reasons.append(f"R_Gamma = {r} < {r_a_lower} <= R_A (a {lower.size} x "
+                           f"{lower.size} minor of the Gram matrix non-singular modulo "
+                           f"{lower.prime}) and R_Gamma < D: the gap, where Theorems 8 and "
+                           "9 draw no conclusion (local.md 8); R_A itself is not needed")
+            evidence.update(gram_minor=_minor_doc(lower), gram_kernel=[],
+                            gram_kernel_minor=_minor_doc(None, columns=False))
         return self.finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
-                           reasons, "gap",
-                           {"frozen_edges": frozen_doc, "prime": gamma.minor.prime,
-                            "jacobian_minor": _minor_doc(gamma.minor, nout),
-                            "jacobian_kernel": _true_kernel(gamma, data.column_scale, columns),
-                            "jacobian_kernel_minor": _minor_doc(gamma.kernel_minor,
-                                                                columns=False),
-                            "gram_minor": _minor_doc(gram.minor),
-                            **gram_kernel},
-                           rank_j=r, rank_a=r_a, **extra)
+                           reasons, "gap", evidence, rank_j=r, rank_a=r_a,
+                           rank_activation_lower=r_a_lower, **extra)
+
+    def gram_minor(self, data: Any, acts: Any, rng: random.Random, need: int) -> Minor | None:
+        """A ``need`` x ``need`` minor of the Gram matrix G non-singular modulo a prime,
+        proving R_A >= N_L need (local.md 7), or None when the prime finds none. A principal
+        submatrix of G is the Gram matrix of those samples: a random subset a little larger
+        than ``need`` is tried first, then all samples. Indices are sample indices."""
+        n = len(self.xs)
+        if need > n:
+            return None
+        xs_int, dx = data.samples_int
+        p = random_prime(rng)
+        subset = sorted(rng.sample(range(n), min(n, need + need // 4 + 16)))
+        for rows in ([subset] if len(subset) < n else []) + [list(range(n))]:
+            found = modular_minor([gram_residues(xs_int, dx, acts, p, rows)], len(rows), p,
+                                  target=need)
+            if found.size == need:
+                self.progress(f"Gram matrix: rank >= {need}")
+                return Minor(p, tuple(rows[i] for i in found.rows),
+                             tuple(rows[j] for j in found.columns))
+        return None
 
     def gram(self, data: Any, acts: Any, rng: random.Random) -> tuple[CertifiedRank, dict]:
         """rank G, proved (local.md 7), and its kernel as Theorem 8 evidence."""
@@ -385,19 +431,12 @@ class _Procedure:
         zero = sum(net.widths[l] + 1 for l, _ in self.never)
         upper = net.dimension - zero
         need = upper // nout + 1  # a Gram minor this large proves R_A > upper >= R_Gamma
-        xs_int, dx = data.samples_int
-        n, p = len(self.xs), random_prime(rng)
-        # First the Gram matrix of a random subset of the samples a little larger than
-        # needed, then, if its rank falls short, of all of them.
-        subsets = [sorted(rng.sample(range(n), min(n, need + need // 4 + 16))), range(n)]
-        if need <= n and any(modular_minor([gram_residues(xs_int, dx, acts, p, rows)],
-                                           len(rows), p, target=need).size == need
-                             for rows in subsets[len(subsets[0]) == n:]):
-            self.progress(f"Gram matrix: rank >= {need}")
+        lower = self.gram_minor(data, acts, rng, need)
+        if lower is not None:
             reasons.append(f"R_Gamma <= D - {zero} = {upper} < {nout * need} <= R_A (the "
                            "incoming weights and biases of the never-active neurons are zero "
                            "columns of Gamma; a Gram minor non-singular modulo "
-                           f"{p}): Theorem 8 does not apply")
+                           f"{lower.prime}): Theorem 8 does not apply")
             low = None  # a lower bound only serves the float64 cross-check
             if extra.get("float_rank_jacobian") is not None:
                 low = _gamma_minor(data, columns, rng).size
