@@ -520,9 +520,12 @@ def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
     """Kernel vectors of the true Gamma from those of J_int = Gamma diag(1 / scale)."""
     out = []
     for v in rank.kernel:
-        q = [Fraction(x) / scale[c] for x, c in zip(v, columns)]
-        den = math.lcm(*(x.denominator for x in q))
-        ints = [int(x * den) for x in q]
+        support = [a for a, x in enumerate(v) if x]
+        q = {a: Fraction(v[a]) / scale[columns[a]] for a in support}
+        den = math.lcm(*(x.denominator for x in q.values()))
+        ints = [0] * len(v)
+        for a, x in q.items():
+            ints[a] = x.numerator * (den // x.denominator)
         g = math.gcd(*ints)
         out.append([x // g for x in ints])
     return out
