@@ -126,15 +126,35 @@ def write_json(path: str, doc: Any) -> None:
         json.dump(doc, fh, separators=(",", ":"))
 
 
+def every_neuron_switches(weights: list, biases: list, xs: np.ndarray) -> bool:
+    """Whether each hidden neuron is active at some sample and inactive at another (a float64
+    forward pass: this only selects test data, the verdicts are computed exactly)."""
+    f = xs
+    for w, b in zip(weights[:-1], biases[:-1]):
+        z = f @ np.array([[float(Fraction(v)) for v in row] for row in w]).T \
+            + np.array([float(Fraction(v)) for v in b])
+        if not ((z > 0).any(axis=0).all() and (z < 0).any(axis=0).all()):
+            return False
+        f = np.maximum(z, 0)
+    return True
+
+
 def make_random_case(case: Case, seed: int, out: str) -> tuple[str, str]:
-    """Network and samples files of a random rational case (fixed seeds)."""
-    rng = random.Random(f"{case.name}-net-{seed}")
+    """Network and samples files of a random rational case (fixed seeds). The network is
+    redrawn until every hidden neuron switches on the samples, so that no neuron is never or
+    always active: the verdict then comes from the ranks (C_S, Theorem 8 or the gap), as in
+    the cases of the issue, not from an activation certificate."""
     ws = case.widths
-    weights = [[[rand_rational(rng) for _ in range(ws[l])] for _ in range(ws[l + 1])]
-               for l in range(len(ws) - 1)]
-    biases = [[rand_rational(rng) for _ in range(ws[l + 1])] for l in range(len(ws) - 1)]
     rng = random.Random(f"{case.name}-samples-{seed}")
     xs = [[rand_decimal(rng) for _ in range(ws[0])] for _ in range(case.n)]
+    x = np.array([[float(Fraction(v)) for v in row] for row in xs])
+    for attempt in range(1000):
+        rng = random.Random(f"{case.name}-net-{seed}" + (f"-{attempt}" if attempt else ""))
+        weights = [[[rand_rational(rng) for _ in range(ws[l])] for _ in range(ws[l + 1])]
+                   for l in range(len(ws) - 1)]
+        biases = [[rand_rational(rng) for _ in range(ws[l + 1])] for l in range(len(ws) - 1)]
+        if every_neuron_switches(weights, biases, x):
+            break
     return write_case(case, network_doc(weights, biases), xs, out)
 
 
