@@ -28,11 +28,35 @@ _SEED_HELP = ("seed of the random primes, for reproducible certificates (default
               "the operating system)")
 
 
+_FORMATS = ("onnx", "safetensors", "npz", "npy", "pt")
+
+
+def _model_options(parser: argparse.ArgumentParser) -> None:
+    """--format and --layout for the network files of a command (docs/models.md)."""
+    parser.add_argument("--format", choices=_FORMATS,
+                        help="format of the model file(s) given as networks (default: from "
+                        "the file name; a .json file is always an exactid.network/1 document)")
+    parser.add_argument("--layout", choices=("out-in", "in-out"),
+                        help="weights stored (out, in) or (in, out) in those model files "
+                        "(default: the format's convention; for .npz the one the shapes allow)")
+
+
+def _network(args: argparse.Namespace, path: str) -> Any:
+    """The network in ``path``, honouring --format and --layout (not for .json files)."""
+    from .formats import read_network
+
+    if str(path).lower().endswith(".json"):
+        return read_network(path)
+    return read_network(path, format=getattr(args, "format", None),
+                        layout=getattr(args, "layout", None))
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="exactid", description="Exact, certified identifiability verdicts for "
                 "ReLU networks with rational weights.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     loc = sub.add_parser("local", help="local identifiability from a finite sample")
+    _model_options(loc)
     loc.add_argument("network")
     loc.add_argument("--samples", required=True, help="JSON array of arrays, or CSV")
     loc.add_argument("--json", action="store_true", help="print one JSON object")
@@ -47,10 +71,12 @@ def _parser() -> argparse.ArgumentParser:
                      help="print each step and its time on stderr (the default when stderr "
                      "is a terminal)")
     ev = sub.add_parser("eval", help="exact outputs and activation patterns")
+    _model_options(ev)
     ev.add_argument("network")
     ev.add_argument("--samples", required=True)
     ev.add_argument("--json", action="store_true")
     eq = sub.add_parser("equiv", help="equivalence up to permutation and positive rescaling")
+    _model_options(eq)
     eq.add_argument("a")
     eq.add_argument("b")
     eq.add_argument("--json", action="store_true")
@@ -58,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     ch.add_argument("certificate")
     ch.add_argument("--json", action="store_true")
     reg = sub.add_parser("regions", help="activation regions inside a polytope domain")
+    _model_options(reg)
     reg.add_argument("network")
     reg.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     reg.add_argument("--json", action="store_true")
@@ -66,17 +93,20 @@ def _parser() -> argparse.ArgumentParser:
                      "matplotlib: pip install 'exactid[plot]')")
     reg.add_argument("--certificate", metavar="OUT", help="write a region certificate to OUT")
     df = sub.add_parser("diff", help="exact comparison of two networks on a domain")
+    _model_options(df)
     df.add_argument("a")
     df.add_argument("b")
     df.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     df.add_argument("--json", action="store_true")
     idf = sub.add_parser("identify", help="identifiability from the function on a domain")
+    _model_options(idf)
     idf.add_argument("network")
     idf.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     idf.add_argument("--json", action="store_true")
     idf.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
     idf.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     ds = sub.add_parser("design-sample", help="a small sample in a domain for the local test")
+    _model_options(ds)
     ds.add_argument("network")
     ds.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
     ds.add_argument("--out", metavar="X.json", help="write the sample to X.json")
@@ -84,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
     ds.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     cc = sub.add_parser("crosscheck", help="exact rank of the reduced Jacobian against the "
                         "ranks float tools report for it, under rescalings too")
+    _model_options(cc)
     cc.add_argument("network", help="the network (exactid.network/1 JSON)")
     cc.add_argument("--samples", required=True, help="the sample X: JSON array of arrays, "
                     "or CSV")
@@ -91,6 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     cc.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     al = sub.add_parser("align", help="match a float estimate B to A (permutations and "
                         "positive scalings) and measure the exact error")
+    _model_options(al)
     al.add_argument("a", help="the reference network A")
     al.add_argument("b", help="the estimate B of A (an extracted or re-trained copy)")
     al.add_argument("--domain", help="exactid.domain/1 JSON file: also give the exact "
@@ -161,10 +193,10 @@ def _stage_clock(enabled: bool) -> Callable[[str], None]:
 
 
 def _cmd_local(args: argparse.Namespace) -> int:
-    from .formats import dump_json, read_network, read_samples, write_text_atomic
+    from .formats import dump_json, read_samples, write_text_atomic
     from .verdicts import local_verdict
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer; 'local' needs at "
                     "least one hidden ReLU layer")
@@ -230,9 +262,9 @@ def _dash(v: Any) -> str:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
-    from .formats import read_network, read_samples
+    from .formats import read_samples
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     samples = read_samples(args.samples, net.n_inputs)
     fp = net.forward(samples)
     acts = fp.activations
@@ -258,10 +290,9 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 
 def _cmd_equiv(args: argparse.Namespace) -> int:
-    from .formats import read_network
     from .symmetry import equivalence
 
-    result = equivalence(read_network(args.a), read_network(args.b))
+    result = equivalence(_network(args, args.a), _network(args, args.b))
     if args.json:
         _print_json(result.to_json())
         return 0
@@ -314,10 +345,10 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def _cmd_regions(args: argparse.Namespace) -> int:
     from .domain import read_domain
-    from .formats import read_network, write_text_atomic
+    from .formats import write_text_atomic
     from .regions import enumerate_regions
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     domain = read_domain(args.domain)
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer")
@@ -362,9 +393,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     from .compare import compare
     from .domain import read_domain
-    from .formats import read_network
 
-    net_a, net_b = read_network(args.a), read_network(args.b)
+    net_a, net_b = _network(args, args.a), _network(args, args.b)
     domain = read_domain(args.domain)
     for path, net in ((args.a, net_a), (args.b, net_b)):
         if net.depth < 2:
@@ -391,9 +421,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
 def _network_and_domain(args: argparse.Namespace) -> tuple[Any, Any]:
     from .domain import read_domain
-    from .formats import read_network
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     domain = read_domain(args.domain)
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer")
@@ -429,10 +458,9 @@ def _checked_identify_certificate(net, domain, result) -> str | None:
 def _cmd_identify(args: argparse.Namespace) -> int:
     from .domain import read_domain
     from .errors import DomainError
-    from .formats import read_network
     from .verdicts.identify import identify, not_applicable
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     try:
         domain = read_domain(args.domain)
     except DomainError as exc:
@@ -504,9 +532,9 @@ def _cmd_design(args: argparse.Namespace) -> int:
 
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
-    from .formats import read_network, read_samples
+    from .formats import read_samples
 
-    net = read_network(args.network)
+    net = _network(args, args.network)
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer; 'crosscheck' needs "
                     "at least one hidden ReLU layer")
@@ -551,9 +579,8 @@ def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from .align import align
-    from .formats import read_network
 
-    net_a, net_b = read_network(args.a), read_network(args.b)
+    net_a, net_b = _network(args, args.a), _network(args, args.b)
     domain = None
     if args.domain:
         from .domain import read_domain

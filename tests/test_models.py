@@ -473,3 +473,27 @@ def test_cli_unknown_extension_and_truncated_file(capsys, tmp_path, onnx_file):
     (tmp_path / "t.onnx").write_bytes(onnx_file.read_bytes()[:-7])
     code, _, err = run(capsys, "local", tmp_path / "t.onnx", "--samples", tmp_path / "x.json")
     assert code == 2 and err.startswith(f"exactid: {tmp_path / 't.onnx'}: not a valid ONNX")
+
+
+def test_cli_format_and_layout_on_every_network_command(capsys, tmp_path):
+    """A square .npz is ambiguous; --layout settles it for `eval` and `equiv`, and --format
+    reads a model whose file name does not say its format."""
+    w0 = np.array([[1.0, 2.0], [-0.5, 0.25]], dtype=np.float32)  # (out, in) for out-in
+    w1 = np.array([[3.0, -1.0], [1.0, 1.0]], dtype=np.float32)
+    np.savez(tmp_path / "sq.npz", W0=w0, b0=np.zeros(2), W1=w1, b1=np.zeros(2))
+    (tmp_path / "x.json").write_text('[["1", "1"]]')
+    code, _, err = run(capsys, "eval", tmp_path / "sq.npz", "--samples", tmp_path / "x.json")
+    assert code == 2 and "layout" in err
+    outputs = {}
+    for layout in ("out-in", "in-out"):
+        code, text, _ = run(capsys, "eval", tmp_path / "sq.npz", "--samples",
+                            tmp_path / "x.json", "--layout", layout, "--json")
+        assert code == 0
+        outputs[layout] = json.loads(text)["outputs"][0][0]
+    # out-in: z = (3, -1/4), relu -> (3, 0), f = (9, 3);
+    # in-out: z = W0^T x = (1/2, 9/4), f = W1^T z = (15/4, 7/4)
+    assert outputs == {"out-in": "9", "in-out": "15/4"}
+    os.replace(tmp_path / "sq.npz", tmp_path / "model.bin")
+    code, text, _ = run(capsys, "equiv", tmp_path / "model.bin", tmp_path / "model.bin",
+                        "--format", "npz", "--layout", "out-in", "--json")
+    assert code == 0 and json.loads(text)["equivalent"] is True

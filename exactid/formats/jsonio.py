@@ -103,14 +103,16 @@ def network_from_doc(doc: Any, where: str = "network") -> Network:
     return Network.from_lists(weights, biases, where=where)
 
 
-def read_network(path: str | os.PathLike) -> Network:
+def read_network(path: str | os.PathLike, format: str | None = None,
+                 layout: str | None = None) -> Network:
     """Read an ``exactid.network/1`` JSON file, or a trained model file whose name ends
-    in ``.onnx``, ``.safetensors``, ``.npz``, ``.npy``, ``.pt`` or ``.pth`` (floats taken
-    exactly; see ``exactid.formats.models.read_model`` and docs/models.md)."""
+    in ``.onnx``, ``.safetensors``, ``.npz``, ``.npy``, ``.pt`` or ``.pth`` or whose
+    ``format`` is given, with weights stored in ``layout`` (floats taken exactly; see
+    ``exactid.formats.models.read_model`` and docs/models.md)."""
     from .models import model_format, read_model
 
-    if model_format(path) is not None:
-        return read_model(path).network
+    if format is not None or model_format(path) is not None:
+        return read_model(path, format, layout).network
     return network_from_doc(read_json(path), where=str(path))
 
 
