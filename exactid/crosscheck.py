@@ -37,7 +37,7 @@ from .symmetry import rescale_layers
 from .verdicts.local import jacobian_rank, local_verdict
 
 __all__ = ["RESCALING_EXPONENTS", "CrosscheckResult", "FloatRank", "RescaledRanks",
-           "crosscheck", "float32_jacobian_hint"]
+           "crosscheck"]
 
 RESCALING_EXPONENTS = (-12, -6, -3, 3, 6, 12)
 """The rescaling factors 10^k of the stress test."""
@@ -177,8 +177,8 @@ def _float_ranks(net: Network, xs: Sequence[Sequence[Fraction]], columns: Sequen
         sv = _singular_values(matrix, notes, where)
         out += [_threshold_rank("matrix_rank", dtype, sv, matrix, exact, inclusive=False),
                 _threshold_rank("fd_threshold", dtype, sv, matrix, exact, inclusive=True)]
-    passed = _finite_hint(lambda: float32_jacobian_hint(net, xs, columns), np.float32, notes,
-                          f"{where}Gamma computed in float32")
+    passed = _finite_hint(lambda: float_jacobian_hint(net, xs, columns, np.float32),
+                          np.float32, notes, f"{where}Gamma computed in float32")
     sv = _singular_values(passed, notes, where)
     out.append(_threshold_rank("matrix_rank_float32_pass", np.float32, sv, passed, exact,
                                inclusive=False))
@@ -233,29 +233,3 @@ def _threshold_rank(method: str, dtype: type, sv: np.ndarray | None,
     return FloatRank(method, name, tol, rank, None if exact is None else rank == exact)
 
 
-def float32_jacobian_hint(net: Network, samples: Sequence[Sequence[Fraction]],
-                          columns: Sequence[int]) -> np.ndarray:
-    """Gamma computed in float32 arithmetic from the weights and samples rounded to
-    float32, forward and backward, as a training framework computes gradients (rows and
-    columns as in ``jacobian.float_jacobian_hint``). An untrusted baseline only."""
-    f32 = np.float32
-    x = np.array([[float(v) for v in row] for row in samples]).astype(f32)
-    ws = [np.array([[float(v) for v in row] for row in w]).astype(f32) for w in net.weights]
-    bs = [np.array([float(v) for v in b]).astype(f32) for b in net.biases]
-    posts, masks = [x], []
-    for l in range(net.depth - 1):
-        z = posts[-1] @ ws[l].T + bs[l]
-        masks.append(z > 0)
-        posts.append(np.maximum(z, f32(0)))
-    n, nout = x.shape[0], net.n_outputs
-    cols = np.asarray(list(columns), dtype=np.intp)
-    out = np.empty((n * nout, len(cols)), dtype=f32)
-    for k in range(nout):
-        grads = [np.zeros((n, nout), dtype=f32)]
-        grads[0][:, k] = 1
-        for l in range(net.depth - 2, -1, -1):
-            grads.insert(0, (grads[0] @ ws[l + 1]) * masks[l])
-        blocks = [(grads[l][:, :, None] * posts[l][:, None, :]).reshape(n, -1)
-                  for l in range(net.depth)]
-        out[k::nout] = np.concatenate(blocks + grads, axis=1)[:, cols]
-    return out

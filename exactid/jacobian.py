@@ -334,23 +334,26 @@ def rescaling_tangents(net: Network) -> list[list[Fraction]]:
 
 
 def float_jacobian_hint(net: Network, samples: Sequence[Sequence[Fraction]],
-                        columns: Sequence[int] | None = None) -> np.ndarray:
-    """The same Jacobian in float64 (an untrusted baseline for cross-checks only)."""
-    x = np.array([[float(v) for v in row] for row in samples], dtype=np.float64)
-    ws = [np.array([[float(v) for v in row] for row in w]) for w in net.weights]
-    bs = [np.array([float(v) for v in b]) for b in net.biases]
+                        columns: Sequence[int] | None = None,
+                        dtype: type = np.float64) -> np.ndarray:
+    """The same Jacobian computed in floating point of type ``dtype`` (float64, or float32
+    as a training framework computes gradients), from the weights and samples rounded to
+    it, forward and backward: an untrusted baseline for cross-checks only."""
+    x = np.array([[float(v) for v in row] for row in samples]).astype(dtype)
+    ws = [np.array([[float(v) for v in row] for row in w]).astype(dtype) for w in net.weights]
+    bs = [np.array([float(v) for v in b]).astype(dtype) for b in net.biases]
     posts, masks = [x], []
     f = x
     for l in range(net.depth - 1):
         z = f @ ws[l].T + bs[l]
-        masks.append((z > 0).astype(np.float64))
-        f = np.maximum(z, 0.0)
+        masks.append((z > 0).astype(dtype))
+        f = np.maximum(z, dtype(0))
         posts.append(f)
     n, nout = x.shape[0], net.n_outputs
-    out = np.empty((n * nout, net.n_params))
+    out = np.empty((n * nout, net.n_params), dtype=dtype)
     for k in range(nout):
-        g = np.zeros((n, nout))
-        g[:, k] = 1.0
+        g = np.zeros((n, nout), dtype=dtype)
+        g[:, k] = 1
         grads = [g]
         for l in range(net.depth - 2, -1, -1):
             g = (g @ ws[l + 1]) * masks[l]

@@ -11,7 +11,7 @@ from test_cli import put, run  # noqa: E402
 from vectors import B131, TABLE_131, W131  # noqa: E402
 
 from exactid import strategies as xst
-from exactid.crosscheck import RESCALING_EXPONENTS, crosscheck, float32_jacobian_hint
+from exactid.crosscheck import RESCALING_EXPONENTS, crosscheck
 from exactid.formats import network_to_doc
 from exactid.jacobian import float_jacobian_hint, frozen_edges, gamma_columns
 from exactid.network import Network
@@ -76,7 +76,7 @@ def test_matrix_rank_rows_are_numpy_matrix_rank():
         r = crosscheck(net, X, exponents=(), seed=3).float_ranks
         assert r[0].rank == np.linalg.matrix_rank(jac)
         assert r[2].rank == np.linalg.matrix_rank(jac.astype(np.float32))
-        assert r[4].rank == np.linalg.matrix_rank(float32_jacobian_hint(net, X, columns))
+        assert r[4].rank == np.linalg.matrix_rank(float_jacobian_hint(net, X, columns, np.float32))
         s = np.linalg.svd(jac, compute_uv=False)
         assert r[0].tolerance == s.max() * max(jac.shape) * np.finfo(np.float64).eps
 
@@ -84,7 +84,7 @@ def test_matrix_rank_rows_are_numpy_matrix_rank():
 def test_float32_pass_is_gamma_at_float32_precision():
     columns = gamma_columns(NET, frozen_edges(NET))
     exact = float_jacobian_hint(NET, X, columns)
-    single = float32_jacobian_hint(NET, X, columns)
+    single = float_jacobian_hint(NET, X, columns, np.float32)
     assert single.dtype == np.float32 and single.shape == exact.shape == (15, 15)
     assert np.allclose(single, exact, rtol=1e-5, atol=1e-5 * np.abs(exact).max())
 
