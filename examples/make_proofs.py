@@ -1,6 +1,16 @@
-"""Regenerate proofs/<example>.cert.json for every local example of examples/ (seed 0),
-and proofs/identify/<example>.cert.json for every folder of examples/identify/."""
+"""Regenerate proofs/<example>.cert.json for every local example of examples/ (a folder
+with network.json and samples.json), and proofs/identify/<example>.cert.json for every
+folder of examples/identify/ (network.json and domain.json).
 
+The random primes of the rank proofs are drawn with the fixed seed ``SEED``, so that the
+same code writes the same bytes: tests/examples/test_proofs.py runs this script into a
+temporary folder and compares the result with the committed proofs/.
+
+    python examples/make_proofs.py            # rewrites proofs/
+    python examples/make_proofs.py OUT_DIR    # writes OUT_DIR/ instead
+"""
+
+import sys
 from pathlib import Path
 
 from exactid.certificates.schema import identify_certificate
@@ -10,26 +20,28 @@ from exactid.verdicts import local_verdict
 from exactid.verdicts.identify import identify
 
 ROOT = Path(__file__).resolve().parent.parent
+SEED = 0
 
 
-def main() -> None:
-    for folder in sorted(p for p in (ROOT / "examples").iterdir()
-                         if p.is_dir() and p.name != "identify"):
+def make_proofs(out_dir: Path, log=print) -> None:
+    """Write every example's certificate under ``out_dir`` (the layout of proofs/)."""
+    for folder in sorted(p.parent for p in (ROOT / "examples").glob("*/samples.json")):
         net = read_network(folder / "network.json")
         samples = read_samples(folder / "samples.json", net.n_inputs)
-        result = local_verdict(net, samples, float_check=False)
-        out = ROOT / "proofs" / f"{folder.name}.cert.json"
+        result = local_verdict(net, samples, seed=SEED, float_check=False)
+        out = out_dir / f"{folder.name}.cert.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out, dump_json(result.certificate) + "\n")
-        print(f"{folder.name}: {result.verdict} -> {out.relative_to(ROOT)}")
-    for folder in sorted(p for p in (ROOT / "examples" / "identify").iterdir() if p.is_dir()):
+        log(f"{folder.name}: {result.verdict} -> {out}")
+    for folder in sorted(p.parent for p in (ROOT / "examples" / "identify").glob("*/domain.json")):
         net = read_network(folder / "network.json")
         domain = read_domain(folder / "domain.json")
-        result = identify(net, domain)
-        out = ROOT / "proofs" / "identify" / f"{folder.name}.cert.json"
-        out.parent.mkdir(exist_ok=True)
+        result = identify(net, domain, seed=SEED)
+        out = out_dir / "identify" / f"{folder.name}.cert.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
         write_text_atomic(out, dump_json(identify_certificate(net, domain, result)) + "\n")
-        print(f"identify/{folder.name}: {result.verdict} -> {out.relative_to(ROOT)}")
+        log(f"identify/{folder.name}: {result.verdict} -> {out}")
 
 
 if __name__ == "__main__":
-    main()
+    make_proofs(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "proofs")

@@ -143,7 +143,9 @@ def identify_certificate(net: Network, domain, result) -> dict[str, Any]:
         evidence["counterexample"] = network_to_doc(result.counterexample)
         evidence["difference"] = {"claim": cert["claim"], "evidence": cert["evidence"]}
     elif result.verdict == "locally-identifiable":
-        local = local_verdict(net, result.sample, float_check=False)
+        local = result.local
+        if local is None:
+            local = local_verdict(net, result.sample, float_check=False)
         if local.verdict != "locally-identifiable":
             raise CertificationError("the designed sample no longer passes C_S (internal "
                                      "error)")

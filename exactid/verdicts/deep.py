@@ -305,6 +305,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     if design.verdict == "locally-identifiable":
         return IdentifyResult(
             "locally-identifiable", LOCAL_ON_DOMAIN, conditions, sample=design.samples,
+            local=design.local,
             reasons=reasons + [
                 "N1-N5 pass; C_S holds on the designed sample, so theta is locally "
                 "identifiable from its values on the domain; global identifiability of a "

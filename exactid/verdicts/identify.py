@@ -42,6 +42,9 @@ class IdentifyResult:
     visibility: list[dict] | None = None
     design: dict | None = None
     certificate: dict | None = field(default=None, repr=False)
+    # the local verdict on the designed sample (locally-identifiable only): the identify
+    # certificate is built from it, never recomputed
+    local: Any = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

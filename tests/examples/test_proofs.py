@@ -14,8 +14,7 @@ EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text())
 
 
 def test_every_example_has_an_expectation_and_a_proof():
-    folders = {p.name for p in (ROOT / "examples").iterdir()
-               if p.is_dir() and p.name != "identify"}
+    folders = {p.parent.name for p in (ROOT / "examples").glob("*/samples.json")}
     proofs = {p.name.removesuffix(".cert.json") for p in (ROOT / "proofs").glob("*.cert.json")}
     assert folders == set(EXPECTED) == proofs
 
@@ -44,3 +43,19 @@ def test_proof_rechecks(name):
     assert result.verdict == EXPECTED[name]["verdict"]
     doc["claim"]["dimension"] += 1
     assert not check_certificate(doc).valid
+
+
+def test_committed_proofs_are_what_make_proofs_writes(tmp_path):
+    """examples/make_proofs.py is deterministic (fixed seed): running it again must write
+    the committed proofs/ byte for byte, or they are stale."""
+    import runpy
+
+    make_proofs = runpy.run_path(str(ROOT / "examples" / "make_proofs.py"))["make_proofs"]
+    make_proofs(tmp_path, log=lambda _: None)
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*.cert.json"))
+    committed = sorted(p.relative_to(ROOT / "proofs")
+                       for p in (ROOT / "proofs").rglob("*.cert.json"))
+    assert written == committed
+    stale = [str(p) for p in written
+             if (tmp_path / p).read_bytes() != (ROOT / "proofs" / p).read_bytes()]
+    assert not stale, f"stale proofs (run python examples/make_proofs.py): {stale}"
