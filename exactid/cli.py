@@ -21,11 +21,60 @@ __all__ = ["main"]
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"exactid: {message} (see 'exactid --help')\n")
+        self.exit(2, f"exactid: {message} (see '{self.prog} --help')\n")
 
 
+class _Version(argparse.Action):
+    """--version: the installed package's version, looked up only when asked for (the
+    metadata lookup would slow down every start)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> NoReturn:
+        from importlib import metadata
+
+        try:
+            version = metadata.version("exactid")
+        except metadata.PackageNotFoundError:
+            version = "unknown (not installed; run 'pip install -e .')"
+        parser.exit(0, f"exactid {version}\n")
+
+
+_WORKED = "examples/worked-2-3-2-1"
+_KINK = "examples/kink-1-2-1"
+_E1 = "examples/identify/e1"
+_E6 = "examples/identify/e6"
+_NETWORK_HELP = ("the network: an exactid.network/1 JSON file, or a model file (.onnx, "
+                 ".safetensors, .npz, .npy, .pt; see --format)")
+_SAMPLES_HELP = ("the sample X: a JSON array of arrays, a CSV file with one sample per "
+                 "line, or a .npy/.npz array with one sample per row")
+_DOMAIN_HELP = "the domain: an exactid.domain/1 JSON file (a polytope {x : A x <= b})"
+_JSON_HELP = "print one JSON object on stdout instead of the text report"
 _SEED_HELP = ("seed of the random primes, for reproducible certificates (default: drawn from "
               "the operating system)")
+
+
+def _examples(*commands: str) -> str:
+    """The epilog of a help text: example invocations, run from the repository root."""
+    return "examples (from the repository root):\n" + "\n".join(f"  {c}" for c in commands)
+
+
+def _command(sub: Any, name: str, help: str, *examples: str) -> argparse.ArgumentParser:
+    """A subcommand whose help ends with example invocations."""
+    return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
+                          epilog=_examples(*examples),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def _progress_option(parser: argparse.ArgumentParser) -> None:
+    """--progress / --no-progress: stage lines on stderr (the default when stderr is a
+    terminal; never on stdout)."""
+    parser.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="print each step and its time on stderr (default: when stderr "
+                        "is a terminal)")
 
 
 _FORMATS = ("onnx", "safetensors", "npz", "npy", "pt")
@@ -53,88 +102,124 @@ def _network(args: argparse.Namespace, path: str) -> Any:
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="exactid", description="Exact, certified identifiability verdicts for "
-                "ReLU networks with rational weights.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    loc = sub.add_parser("local", help="local identifiability from a finite sample")
+                "ReLU networks with rational weights.", epilog=_examples(
+                    f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json",
+                    "exactid local --help"),
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action=_Version, help="print the version and exit")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser,
+                           metavar="COMMAND", title="commands")
+    loc = _command(sub, "local", "local identifiability from a finite sample",
+                   f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json",
+                   f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json "
+                   "--json --certificate cert.json")
     _model_options(loc)
-    loc.add_argument("network")
-    loc.add_argument("--samples", required=True, help="JSON array of arrays, or CSV")
-    loc.add_argument("--json", action="store_true", help="print one JSON object")
-    loc.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
+    loc.add_argument("network", help=_NETWORK_HELP)
+    loc.add_argument("--samples", required=True, help=_SAMPLES_HELP)
+    loc.add_argument("--json", action="store_true", help=_JSON_HELP)
+    loc.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT "
+                     "(re-verify it with 'exactid check OUT')")
     loc.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     loc.add_argument("--float-check", action="store_true",
                      help="also compute numpy's float64 rank of the same Jacobian "
                      "(float_rank_jacobian; off by default: it never changes the verdict)")
     loc.add_argument("--no-float-check", action="store_true",
                      help="skip the float64 cross-check (the default; kept for old scripts)")
-    loc.add_argument("--progress", action="store_true",
-                     help="print each step and its time on stderr (the default when stderr "
-                     "is a terminal)")
-    ev = sub.add_parser("eval", help="exact outputs and activation patterns")
+    _progress_option(loc)
+    ev = _command(sub, "eval", "exact outputs and activation patterns",
+                  f"exactid eval {_KINK}/network.json --samples {_KINK}/samples.json")
     _model_options(ev)
-    ev.add_argument("network")
-    ev.add_argument("--samples", required=True)
-    ev.add_argument("--json", action="store_true")
-    eq = sub.add_parser("equiv", help="equivalence up to permutation and positive rescaling")
+    ev.add_argument("network", help=_NETWORK_HELP)
+    ev.add_argument("--samples", required=True, help=_SAMPLES_HELP)
+    ev.add_argument("--json", action="store_true", help=_JSON_HELP)
+    eq = _command(sub, "equiv", "equivalence up to permutation and positive rescaling",
+                  f"exactid equiv {_E1}/network.json {_E1}/counterexample.json")
     _model_options(eq)
-    eq.add_argument("a")
-    eq.add_argument("b")
-    eq.add_argument("--json", action="store_true")
-    ch = sub.add_parser("check", help="re-verify a certificate with the independent checker")
-    ch.add_argument("certificate")
-    ch.add_argument("--json", action="store_true")
-    reg = sub.add_parser("regions", help="activation regions inside a polytope domain")
+    eq.add_argument("a", help="the first network")
+    eq.add_argument("b", help="the second network")
+    eq.add_argument("--json", action="store_true", help=_JSON_HELP)
+    ch = _command(sub, "check", "re-verify a certificate with the independent checker",
+                  "exactid check proofs/worked-2-3-2-1.cert.json")
+    ch.add_argument("certificate", help="the certificate file (written by --certificate)")
+    ch.add_argument("--json", action="store_true", help=_JSON_HELP)
+    reg = _command(sub, "regions", "activation regions inside a polytope domain",
+                   f"exactid regions {_E6}/network.json --domain {_E6}/domain.json",
+                   f"exactid regions {_E6}/network.json --domain {_E6}/domain.json "
+                   "--summary --plot regions.png")
     _model_options(reg)
-    reg.add_argument("network")
-    reg.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
-    reg.add_argument("--json", action="store_true")
+    reg.add_argument("network", help=_NETWORK_HELP)
+    reg.add_argument("--domain", required=True, help=_DOMAIN_HELP)
+    reg.add_argument("--json", action="store_true", help=_JSON_HELP)
+    reg.add_argument("--summary", action="store_true", help="print the counts and the "
+                     "degeneracies only, not the list of regions")
     reg.add_argument("--graphml", metavar="OUT", help="write the adjacency graph as GraphML")
-    reg.add_argument("--plot", metavar="PNG", help="draw the regions (2-D inputs; needs "
-                     "matplotlib: pip install 'exactid[plot]')")
+    reg.add_argument("--plot", metavar="PNG", help="draw the regions, numbered as in the "
+                     "listing (2-D inputs; needs matplotlib: pip install 'exactid[plot]')")
     reg.add_argument("--certificate", metavar="OUT", help="write a region certificate to OUT")
-    df = sub.add_parser("diff", help="exact comparison of two networks on a domain")
+    _progress_option(reg)
+    df = _command(sub, "diff", "exact comparison of two networks on a domain",
+                  f"exactid diff {_E1}/network.json {_E1}/counterexample.json "
+                  f"--domain {_E1}/domain.json")
     _model_options(df)
-    df.add_argument("a")
-    df.add_argument("b")
-    df.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
-    df.add_argument("--json", action="store_true")
-    idf = sub.add_parser("identify", help="identifiability from the function on a domain")
+    df.add_argument("a", help="the first network, A")
+    df.add_argument("b", help="the second network, B (same inputs and outputs as A)")
+    df.add_argument("--domain", required=True, help=_DOMAIN_HELP)
+    df.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _progress_option(df)
+    idf = _command(sub, "identify", "identifiability from the function on a domain",
+                   f"exactid identify {_E6}/network.json --domain {_E6}/domain.json",
+                   f"exactid identify {_E1}/network.json --domain {_E1}/domain.json "
+                   "--certificate cert.json")
     _model_options(idf)
-    idf.add_argument("network")
-    idf.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
-    idf.add_argument("--json", action="store_true")
-    idf.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT")
+    idf.add_argument("network", help=_NETWORK_HELP)
+    idf.add_argument("--domain", required=True, help=_DOMAIN_HELP)
+    idf.add_argument("--json", action="store_true", help=_JSON_HELP)
+    idf.add_argument("--certificate", metavar="OUT", help="write a certificate to OUT "
+                     "(re-verify it with 'exactid check OUT')")
     idf.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
-    ds = sub.add_parser("design-sample", help="a small sample in a domain for the local test")
+    _progress_option(idf)
+    ds = _command(sub, "design-sample", "a small sample in a domain for the local test",
+                  f"exactid design-sample {_E6}/network.json --domain {_E6}/domain.json "
+                  "--out X.json")
     _model_options(ds)
-    ds.add_argument("network")
-    ds.add_argument("--domain", required=True, help="exactid.domain/1 JSON file")
-    ds.add_argument("--out", metavar="X.json", help="write the sample to X.json")
-    ds.add_argument("--json", action="store_true")
+    ds.add_argument("network", help=_NETWORK_HELP)
+    ds.add_argument("--domain", required=True, help=_DOMAIN_HELP)
+    ds.add_argument("--out", metavar="X.json", help="write the sample to X.json (or CSV "
+                    "when the name ends with .csv)")
+    ds.add_argument("--json", action="store_true", help=_JSON_HELP)
     ds.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
-    cc = sub.add_parser("crosscheck", help="exact rank of the reduced Jacobian against the "
-                        "ranks float tools report for it, under rescalings too")
+    _progress_option(ds)
+    cc = _command(sub, "crosscheck", "exact rank of the reduced Jacobian against the "
+                  "ranks float tools report for it, under rescalings too",
+                  f"exactid crosscheck {_WORKED}/network.json --samples "
+                  f"{_WORKED}/samples.json")
     _model_options(cc)
-    cc.add_argument("network", help="the network (exactid.network/1 JSON)")
-    cc.add_argument("--samples", required=True, help="the sample X: JSON array of arrays, "
-                    "or CSV")
-    cc.add_argument("--json", action="store_true", help="print one JSON object")
+    cc.add_argument("network", help=_NETWORK_HELP)
+    cc.add_argument("--samples", required=True, help=_SAMPLES_HELP)
+    cc.add_argument("--json", action="store_true", help=_JSON_HELP)
     cc.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
-    al = sub.add_parser("align", help="match a float estimate B to A (permutations and "
-                        "positive scalings) and measure the exact error")
+    _progress_option(cc)
+    al = _command(sub, "align", "match a float estimate B to A (permutations and "
+                  "positive scalings) and measure the exact error",
+                  f"exactid align {_E1}/network.json {_E1}/counterexample.json",
+                  f"exactid align {_E1}/network.json {_E1}/counterexample.json "
+                  f"--domain {_E1}/domain.json")
     _model_options(al)
     al.add_argument("a", help="the reference network A")
     al.add_argument("b", help="the estimate B of A (an extracted or re-trained copy)")
     al.add_argument("--domain", help="exactid.domain/1 JSON file: also give the exact "
                     "max |f_A - f_B| there and a point attaining it")
-    al.add_argument("--json", action="store_true", help="print one JSON object")
-    imp = sub.add_parser("import", help="read a trained model (ONNX, safetensors, npz, npy, "
-                         "PyTorch state_dict) into an exactid.network/1 file, floats exactly")
+    al.add_argument("--json", action="store_true", help=_JSON_HELP)
+    imp = _command(sub, "import", "read a trained model (ONNX, safetensors, npz, npy, "
+                   "PyTorch state_dict) into an exactid.network/1 file, floats exactly",
+                   "exactid import examples/models/worked-2-3-2-1.npz --out net.json",
+                   "exactid import examples/models/worked-2-3-2-1.npz --out net.json "
+                   "--rationalize 1000")
     imp.add_argument("model", help="the model file (.onnx, .safetensors, .npz, .npy, .pt, "
                      ".pth; docs/models.md)")
     imp.add_argument("--out", required=True, metavar="NET.json",
                      help="the exactid.network/1 file to write")
-    imp.add_argument("--format", choices=("onnx", "safetensors", "npz", "npy", "pt"),
+    imp.add_argument("--format", choices=_FORMATS,
                      help="the model format (default: from the file name)")
     imp.add_argument("--layout", choices=("out-in", "in-out"),
                      help="weights stored (out, in) or (in, out) (default: the format's "
@@ -144,8 +229,9 @@ def _parser() -> argparse.ArgumentParser:
                      "<= DEN and report the exact largest change")
     imp.add_argument("--domain", metavar="D", help="exactid.domain/1 JSON file: with "
                      "--rationalize, also the exact max |f - f~| on D and a point attaining it")
-    imp.add_argument("--json", action="store_true", help="print one JSON object")
-    sub.add_parser("demo", help="run the local verdict on the embedded example of local.md 13.1")
+    imp.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _command(sub, "demo", "run the local verdict on the embedded example of local.md 13.1",
+             "exactid demo")
     return p
 
 
@@ -177,9 +263,12 @@ def _print_json(obj: Any) -> None:
     print(dump_json(obj))
 
 
-def _stage_clock(enabled: bool) -> Callable[[str], None]:
-    """A progress callback printing each finished step and its time on stderr."""
+def _stage_clock(args: argparse.Namespace) -> Callable[[str], None]:
+    """A progress callback printing each finished step and its time on stderr: with
+    --progress, or without --no-progress when stderr is a terminal."""
     import time
+
+    enabled = sys.stderr.isatty() if args.progress is None else args.progress
 
     last = [time.perf_counter()]
 
@@ -200,7 +289,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer; 'local' needs at "
                     "least one hidden ReLU layer")
-    progress = _stage_clock(args.progress or sys.stderr.isatty())
+    progress = _stage_clock(args)
     samples = read_samples(args.samples, net.n_inputs)
     progress(f"read {len(samples)} samples")
     result = local_verdict(net, samples, seed=args.seed,
