@@ -180,14 +180,28 @@ def check_writable(path: str | os.PathLike) -> Path:
     return target
 
 
+def _umask() -> int:
+    """The process's umask (reading it means setting it, so it is set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write a file all at once: a failure leaves no half-written file behind."""
+    """Write a file all at once: a failure leaves no half-written file behind.
+
+    The text goes to a temporary file ``.<name>.XXXXXXXX`` next to the target, which is
+    then renamed over it; the file gets the permissions of any new file (0o666 less the
+    umask), not the 0o600 of the temporary file.
+    """
     target = check_writable(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
     except OSError as exc:
         raise InputError(f"{path}: cannot write file ({exc.strerror or exc})") from None
     try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, target)
