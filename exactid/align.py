@@ -14,6 +14,10 @@ Convention (the one of ``exactid equiv --json``): ``permutations[l][j]`` is the 
 B's hidden layer l that neuron j of A maps to, and ``scalings[l][j]`` > 0 the factor by
 which A's neuron j is rescaled to become it, layers taken in order; when B is an exact
 copy, rescaling and permuting A this way gives B.
+
+SciPy is a core dependency for this module alone (``linear_sum_assignment`` is the
+matching of every ``exactid align`` run, so it is not an optional extra); it is imported
+inside ``_matching_hint`` so that ``import exactid`` and the other commands never load it.
 """
 
 from __future__ import annotations
