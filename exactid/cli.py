@@ -235,16 +235,45 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``exactid`` console script."""
+def main(argv: Sequence[str] | None = None, *, isolate: bool = False) -> int:
+    """Run the command of ``argv`` (default: the process's arguments); return its exit
+    status.
+
+    With ``isolate`` (the console script and ``python -m exactid``) the command runs in a
+    child process, so that Ctrl-C stops it within a fraction of a second even inside a
+    long FLINT or BLAS call (``exactid.interrupt``); help, --version and usage errors are
+    answered before that. Tests call ``main([...])`` in-process.
+    """
     args = _parser().parse_args(argv)
+    if isolate:
+        from .interrupt import run_isolated
+
+        return run_isolated(lambda: _run(args), _output_paths(args))
+    return _run(args)
+
+
+def entry_point() -> int:
+    """The ``exactid`` console script: :func:`main` with the command isolated."""
+    return main(isolate=True)
+
+
+def _output_paths(args: argparse.Namespace) -> list[str]:
+    """The files the command was asked to write."""
+    if args.command == "check":  # there, 'certificate' is the input
+        return []
+    return [getattr(args, name) for name in ("plot", "graphml", "certificate", "out")
+            if getattr(args, name, None)]
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run a parsed command: input errors become one line on stderr and exit 2."""
     try:
-        if args.command != "check":  # there, 'certificate' is the input
+        outputs = _output_paths(args)
+        if outputs:
             from .formats import check_writable
 
-            for name in ("plot", "graphml", "certificate", "out"):
-                if getattr(args, name, None):
-                    check_writable(getattr(args, name))  # before any output is written
+            for path in outputs:
+                check_writable(path)  # before any output is written
         return _COMMANDS[args.command](args)
     except ExactidError as exc:
         print(f"exactid: {exc}", file=sys.stderr)
@@ -774,4 +803,4 @@ _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "e
              "crosscheck": _cmd_crosscheck, "align": _cmd_align, "import": _cmd_import}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(isolate=True))
