@@ -246,6 +246,7 @@ def plot_regions(net: Network, regions: RegionSet | Sequence[Region], domain: Do
     boundary = _float_points(_counter_clockwise(_vertices(
         [(a, beta, None) for a, beta in zip(domain.a, domain.b)])))
     _frame(axes, boundary)
+    _label_regions(fig, axes[0], polygons)
     widths = "-".join(map(str, net.widths))
     fig.suptitle(f"{len(region_list)} activation regions of the {widths} network")
     handles, labels = axes[0].get_legend_handles_labels()
@@ -272,7 +273,43 @@ def _draw_regions(ax, regions: list[Region], polygons: list[list[Point]]) -> Non
     witness_float = _float_points([r.witness for r in regions])
     ax.scatter([p[0] for p in witness_float], [p[1] for p in witness_float], s=6, c="black",
                zorder=4, label="region witnesses")
-    ax.set_title("regions (witnesses as dots)")
+    ax.set_title("regions, numbered as listed (witnesses as dots)")
+
+
+def _label_regions(fig, ax, polygons: list[list[Point]], fontsize: float = 7) -> None:
+    """Each region's index in the listing at its centroid, where the label fits inside
+    the polygon at the axes' final size (the layout is run first to know it)."""
+    fig.draw_without_rendering()
+    to_display = ax.transData.transform
+    height = fontsize * fig.dpi / 72
+    for i, polygon in enumerate(polygons):
+        corners = [tuple(p) for p in to_display(_float_points(polygon))]
+        cx, cy = _centroid_float(corners)
+        half_w, half_h = 0.35 * height * len(str(i)) + 0.15 * height, 0.6 * height
+        box = [(cx + sx * half_w, cy + sy * half_h) for sx in (-1, 1) for sy in (-1, 1)]
+        if all(_inside_float(corners, p) for p in box):
+            x, y = ax.transData.inverted().transform((cx, cy))
+            ax.text(x, y, str(i), ha="center", va="center", fontsize=fontsize, zorder=6)
+
+
+def _centroid_float(corners: list[tuple[float, float]]) -> tuple[float, float]:
+    """The centroid of the area of a convex polygon (float display coordinates)."""
+    area = cx = cy = 0.0
+    for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1]):
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+    if area == 0:
+        return (sum(p[0] for p in corners) / len(corners),
+                sum(p[1] for p in corners) / len(corners))
+    return cx / (3 * area), cy / (3 * area)
+
+
+def _inside_float(corners: list[tuple[float, float]], p: tuple[float, float]) -> bool:
+    """Whether p lies inside a counter-clockwise convex polygon (display coordinates)."""
+    return all((x1 - x0) * (p[1] - y0) - (y1 - y0) * (p[0] - x0) > 0
+               for (x0, y0), (x1, y1) in zip(corners, corners[1:] + corners[:1]))
 
 
 def _region_colours(regions: Sequence[Region], palette: list) -> list:
@@ -306,7 +343,8 @@ def _draw_values(fig, ax, regions: list[Region], polygons: list[list[Point]]) ->
         triangles += [(first, first + k, first + k + 1) for k in range(1, len(polygon) - 1)]
     mesh = Triangulation([p[0] for p in xy_float], [p[1] for p in xy_float], triangles)
     image = ax.tricontourf(mesh, value_float, levels=24, cmap="viridis", zorder=1)
-    fig.colorbar(image, cax=ax.inset_axes([1.04, 0, 0.04, 1]), label="f(x)")
+    # a colour bar the layout knows about, so that the legend is placed beyond it
+    fig.colorbar(image, ax=ax, location="right", fraction=0.05, pad=0.03, label="f(x)")
     ax.set_title("network value f(x) (24 levels; kinks in white)")
 
 
