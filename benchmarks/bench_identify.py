@@ -1,4 +1,5 @@
-"""Benchmark: ``exactid identify`` verdicts on a domain (theory/shallow.md, deep_global.md).
+"""Benchmark: ``exactid identify`` verdicts on a domain (docs/theory/shallow.md,
+docs/theory/deep_global.md).
 
 Run from the repository root::
 

@@ -22,7 +22,7 @@ Each case times, in the same run,
 
    exact  ``exactid.regions.enumerate_regions(net, domain)``: regions, facets and edges,
           every answer with an exact certificate;
-   float  the same splitting tree (theory/deep_global.md 3.4) and facet search (3.5) in
+   float  the same splitting tree (docs/theory/deep_global.md §3.4) and facet search (3.5) in
           float64 with HiGHS (``highspy``, the solver of ``exactid.polyhedra``'s hints) and
           no exact verification: a child is kept iff t* > 1e-9 in
           "max t s.t. a_k x + t ||a_k||_inf <= beta_k, t <= 1", the LP is skipped when the

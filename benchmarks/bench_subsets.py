@@ -1,4 +1,4 @@
-"""Benchmark: the exact zero-sum subset search of shallow.md 6.4 (exactid.subsets).
+"""Benchmark: the exact zero-sum subset search of docs/theory/shallow.md §6.4 (exactid.subsets).
 
 Run from the repository root::
 
@@ -8,7 +8,7 @@ Cases, each at N = 16, 24 and 32 vectors (``--big`` adds N = 40 and 48, the latt
 the limit of 2^24 sums per half):
 
 - ``shallow d=..``: vec(v_i w_i^T) of a random shallow network with k = 1 output and
-  d in {2, 4, 8} inputs (condition (iv) of shallow.md 2): m = d, generic kernel
+  d in {2, 4, 8} inputs (condition (iv) of docs/theory/shallow.md §2): m = d, generic kernel
   dimension q = N - d, full support;
 - ``positive m=1``: N positive integers up to 10^6: q = N - 1, no zero-sum subset, so the
   whole meet-in-the-middle search runs (the worst case at this N);
@@ -131,7 +131,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"python {platform.python_version()}, numpy {np.__version__}, "
           f"python-flint {flint.__version__}, {os.cpu_count()} CPUs, seed {args.seed}, "
           f"repeat {args.repeat}")
-    print(f"== zero_sum_subset (shallow.md 6.4): best of {args.repeat} after 1 warm-up")
+    print("== zero_sum_subset "
+          f"(docs/theory/shallow.md §6.4): best of {args.repeat} after 1 warm-up")
     print()
     header = ["case", "N", "m", "q", "|Supp|", "method", "sums", "found", "|S|", "time (s)"]
     rows = []

@@ -2,7 +2,7 @@
 exactly how far it is from A once hidden neurons are matched.
 
 B is only known up to the symmetries of ReLU networks: a permutation and a positive
-rescaling of each hidden layer (local.md 1.6). The matching is a float hint: layer by
+rescaling of each hidden layer (docs/theory/local.md §1.6). The matching is a float hint: layer by
 layer, each neuron's incoming weights and bias are normalised and the neurons of A and B
 paired by the largest total cosine similarity (``scipy.optimize.linear_sum_assignment``).
 Everything reported is then exact: the scalings are ratios of rationals, B is brought into

@@ -230,7 +230,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--domain", metavar="D", help="exactid.domain/1 JSON file: with "
                      "--rationalize, also the exact max |f - f~| on D and a point attaining it")
     imp.add_argument("--json", action="store_true", help=_JSON_HELP)
-    _command(sub, "demo", "run the local verdict on the embedded example of local.md 13.1",
+    _command(sub, "demo", "run the local verdict on the embedded example of "
+                          "docs/theory/local.md §13.1",
              "exactid demo")
     return p
 
@@ -453,7 +454,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from .verdicts import local_verdict
 
     result = local_verdict(demo_network(), demo_samples())
-    print(render_local(result, "embedded example (local.md 13.1, widths 2-3-2-1)",
+    print(render_local(result, "embedded example (docs/theory/local.md §13.1, widths 2-3-2-1)",
                        "embedded 15-point sample"))
     check = check_certificate(json.loads(json.dumps(result.certificate)))
     print(f"\n  certificate re-verified by the independent checker: "

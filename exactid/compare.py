@@ -1,11 +1,11 @@
 """Exact comparison of two networks on a domain, on the common refinement of their regions.
 
 On each cell R ∩ S (R a region of theta_A, S a region of theta_B inside R) both networks
-are affine (deep_global.md 2), so f_A - f_B is affine there; its exact maximum and minimum
-on the cell's closure come from ``polyhedra.maximize`` (deep_global.md 3.3). The cells'
-closures cover the domain (their union is dense and closed), and f_A - f_B is continuous,
-so the largest of these maxima is max |f_A - f_B| on the domain; it is 0 iff the two affine
-maps agree on every cell, i.e. iff f_A = f_B on the whole domain.
+are affine (docs/theory/deep_global.md §2), so f_A - f_B is affine there; its exact maximum and
+minimum on the cell's closure come from ``polyhedra.maximize``
+(docs/theory/deep_global.md §3.3). The cells' closures cover the domain (their union is dense and
+closed), and f_A - f_B is continuous, so the largest of these maxima is max |f_A - f_B| on the
+domain; it is 0 iff the two affine maps agree on every cell, i.e. iff f_A = f_B on the whole domain.
 """
 
 from __future__ import annotations

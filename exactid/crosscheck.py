@@ -1,8 +1,8 @@
 """The exact rank of the reduced Jacobian Gamma against the ranks float tools report for it.
 
-Float tools decide the rank of Gamma (local.md 5) from its singular values S and a
+Float tools decide the rank of Gamma (docs/theory/local.md §5) from its singular values S and a
 threshold; exactid proves it (``linalg.certified_rank``). This module computes both for the
-same matrix (the same columns: all parameters except the frozen edges, local.md 4):
+same matrix (the same columns: all parameters except the frozen edges, docs/theory/local.md §4):
 
 - ``matrix_rank``: ``numpy.linalg.matrix_rank`` with its default tolerance,
   S > S.max() * max(M, N) * eps, eps that of the matrix's dtype;
@@ -109,7 +109,7 @@ def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,
     ----------
     net : Network
         At least one hidden layer; no hidden neuron with all outgoing weights zero (Gamma
-        drops one outgoing edge per hidden neuron, local.md 4).
+        drops one outgoing edge per hidden neuron, docs/theory/local.md §4).
     samples : sequence of points
         The finite sample X (numbers in any accepted spelling; floats taken exactly).
     exponents : sequence of int

@@ -1,4 +1,4 @@
-"""The embedded example of ``exactid demo``: the worked example of ``theory/local.md`` 13.1.
+"""The embedded example of ``exactid demo``: the worked example of ``docs/theory/local.md`` §13.1.
 
 Widths (2, 3, 2, 1), 15 samples; exactid proves rank Gamma = D = 15, so the network is
 locally identifiable from the sample (Theorem 9 of BMB22), with the smallest possible
@@ -24,10 +24,10 @@ SAMPLES = [
 
 
 def demo_network() -> Network:
-    """The (2, 3, 2, 1) network of local.md 13.1."""
+    """The (2, 3, 2, 1) network of docs/theory/local.md §13.1."""
     return Network.from_lists(WEIGHTS, BIASES)
 
 
 def demo_samples() -> list[list[Fraction]]:
-    """The 15-point sample of local.md 13.1."""
+    """The 15-point sample of docs/theory/local.md §13.1."""
     return [[Fraction(a), Fraction(b)] for a, b in SAMPLES]

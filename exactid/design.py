@@ -1,4 +1,4 @@
-"""Designed samples inside a domain (theory/deep_global.md 3.7 and 6).
+"""Designed samples inside a domain (docs/theory/deep_global.md §3.7 and §6).
 
 N_0 + 1 affinely independent rational points in every region (3.7) give the largest
 ranks any finite sample in the domain can reach (Lemma 6.1). When C_S holds on them, the
@@ -24,7 +24,7 @@ Vec = tuple[Fraction, ...]
 
 
 def region_points(region: Region) -> list[Vec]:
-    """x0, x0 + delta e_1, ..., x0 + delta e_d inside the region (deep_global.md 3.7),
+    """x0, x0 + delta e_1, ..., x0 + delta e_d inside the region (docs/theory/deep_global.md §3.7),
     delta a power of 2 at most half the smallest scaled slack; each point checked exactly."""
     x0 = region.witness
     slack = min(Fraction(beta - sum(ai * xi for ai, xi in zip(a, x0))) / max(map(abs, a))
@@ -78,7 +78,7 @@ class DesignResult:
 def design_sample(net: Network, domain: Domain, *, seed: int | None = None,
                   regions: RegionSet | None = None) -> DesignResult:
     """A small rational sample in ``domain``, off every kink, on which the local rank
-    test succeeds when any finite sample in the domain can (deep_global.md 6.1-6.2).
+    test succeeds when any finite sample in the domain can (docs/theory/deep_global.md §6.1-6.2).
 
     Points in every region first (3.7); when C_S holds there, the reduction keeps only the
     samples of the certified D x D minor, and the local test is re-run on them.
@@ -91,7 +91,7 @@ def design_sample(net: Network, domain: Domain, *, seed: int | None = None,
     bound = -(-net.dimension // net.n_outputs)
     if degenerate_neurons(net) or net.activations(full).zeros:
         # theta in S, or a neuron identically zero on a region: the local test does not
-        # apply (local.md 3.1), and local_verdict says why
+        # apply (docs/theory/local.md §3.1), and local_verdict says why
         result = local_verdict(net, full, seed=seed, float_check=False)
         return DesignResult(full, bound, None, net.dimension, result.verdict, regions.count,
                             len(full), result)

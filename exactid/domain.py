@@ -2,8 +2,8 @@
 
 ``{"format": "exactid.domain/1", "box": [[lo1, hi1], ...]}`` or
 ``{"format": "exactid.domain/1", "A": [[...], ...], "b": [...]}`` meaning A x <= b.
-Emptiness, lower dimension and unboundedness are decided exactly (deep_global.md 1,
-shallow.md 6.1).
+Emptiness, lower dimension and unboundedness are decided exactly (docs/theory/deep_global.md §1,
+docs/theory/shallow.md §6.1).
 """
 
 from __future__ import annotations

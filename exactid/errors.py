@@ -20,4 +20,4 @@ class CertificationError(ExactidError, RuntimeError):
 
 class DomainError(InputError):
     """A well-formed domain that is empty, not full-dimensional or unbounded: the
-    theorems on domains do not apply (shallow.md 6.1: NOT_APPLICABLE)."""
+    theorems on domains do not apply (docs/theory/shallow.md §6.1: NOT_APPLICABLE)."""

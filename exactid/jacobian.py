@@ -1,9 +1,9 @@
-"""Exact parameter Jacobians of f_theta(X) by backpropagation (``theory/local.md`` 5-6).
+"""Exact parameter Jacobians of f_theta(X) by backpropagation (``docs/theory/local.md`` §5-6).
 
 Row (i, k) of J is the gradient of output k at sample i (index i * N_L + k); columns
-follow the flat parameter order of local.md 1.2. Gamma is J without the frozen edges
-(one non-zero outgoing edge per hidden neuron, local.md 4); rank Gamma = rank J
-(local.md 5.3).
+follow the flat parameter order of docs/theory/local.md §1.2. Gamma is J without the frozen edges
+(one non-zero outgoing edge per hidden neuron, docs/theory/local.md §4); rank Gamma = rank J
+(docs/theory/local.md §5.3).
 
 Large Jacobians are never built entry by entry from Fractions: all denominators are
 cleared once, per layer, so that ``J = J_int * diag(column_scale)`` with J_int an integer matrix
@@ -283,7 +283,7 @@ def backpropagate(net: Network, samples: Sequence[Sequence[Fraction]],
     """Return the parameter Jacobian data at ``samples`` (patterns computed if not given).
 
     Requires no hidden pre-activation to be zero (the Jacobian is then defined,
-    local.md 5.1 Prop. 10 and section 6).
+    docs/theory/local.md §5.1 Prop. 10 and section 6).
     """
     acts = activations if activations is not None else net.activations(samples)
     if acts.zeros:
@@ -298,7 +298,8 @@ def jacobian(net: Network, samples: Sequence[Sequence[Fraction]],
     """Return the exact parameter Jacobian J (or Gamma when ``reduced``) as Fractions.
 
     Rows are (sample, output) pairs in sample-major order; columns follow the flat order
-    of local.md 1.2, without the frozen edges when ``reduced`` (local.md 5.1).
+    of docs/theory/local.md §1.2, without the frozen edges when ``reduced``
+    (docs/theory/local.md §5.1).
 
     Examples
     --------
@@ -312,7 +313,7 @@ def jacobian(net: Network, samples: Sequence[Sequence[Fraction]],
 
 
 def rescaling_tangents(net: Network) -> list[list[Fraction]]:
-    """Return the rescaling tangents t_v of local.md 5.3, one per hidden neuron.
+    """Return the rescaling tangents t_v of docs/theory/local.md §5.3, one per hidden neuron.
 
     Each satisfies J t_v = 0 at every sample off the kinks; together they prove
     rank J <= D without any rank computation.

@@ -1,6 +1,6 @@
 """Path lifting phi(theta), activation operator alpha(X, theta) and the Gram matrix.
 
-``theory/local.md`` section 2 defines phi and alpha (column order: the Kronecker form of
+``docs/theory/local.md`` §2 defines phi and alpha (column order: the Kronecker form of
 2.3, P_0 first, then P_1, ..., P_{L-1}, then the empty path beta) and section 7 the Gram
 matrix G = alpha alpha^T, computed without alpha from the activation counts
 c_l(i, j) = <a^l(x^i), a^l(x^j)>. phi and alpha have exponentially many paths: use them on
@@ -34,7 +34,7 @@ Path = tuple[int, tuple[int, ...]]
 
 
 def paths(net: Network) -> list[Path]:
-    """All paths of P in the order of local.md 2.3."""
+    """All paths of P in the order of docs/theory/local.md §2.3."""
     widths = net.widths
     last = net.depth  # layer index L of the output; hidden layers are 1..L-1
     out = []
@@ -47,7 +47,7 @@ def paths(net: Network) -> list[Path]:
 def bias_path_value(net: Network, start: int, indices: Sequence[int], output: int) -> Fraction:
     """phi[p, output] for a path starting at layer ``start`` (0 = input, l >= 1 a bias path).
 
-    ``indices`` are the neurons in layers start..L-1 (local.md 2.2).
+    ``indices`` are the neurons in layers start..L-1 (docs/theory/local.md §2.2).
     """
     last = net.depth
     if start == last:
@@ -60,14 +60,14 @@ def bias_path_value(net: Network, start: int, indices: Sequence[int], output: in
 
 
 def path_lifting(net: Network) -> list[list[Fraction]]:
-    """phi(theta) as a |P| x N_L matrix (local.md 2.2)."""
+    """phi(theta) as a |P| x N_L matrix (docs/theory/local.md §2.2)."""
     return [[bias_path_value(net, s, idx, k) for k in range(net.n_outputs)]
             for s, idx in paths(net)]
 
 
 def activation_operator(net: Network,
                         samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
-    """alpha(X, theta) as an n x |P| matrix (local.md 2.3; ties count as inactive)."""
+    """alpha(X, theta) as an n x |P| matrix (docs/theory/local.md §2.3; ties count as inactive)."""
     rows = []
     all_paths = paths(net)
     for x in samples:
@@ -89,8 +89,8 @@ def activation_operator(net: Network,
 
 def _gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations
                   ) -> tuple[flint.fmpz_mat, int]:
-    """Return (G_int, s) with G = G_int / s the Gram matrix of local.md 7, for the samples
-    ``xs / dx``.
+    """Return (G_int, s) with G = G_int / s the Gram matrix of
+    docs/theory/local.md §7, for the samples ``xs / dx``.
 
     G[i, j] = <x^i, x^j> prod_l c_l(i, j) + sum_m prod_{l >= m} c_l(i, j) + 1.
     """
@@ -111,7 +111,8 @@ def _gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations
 
 
 def gram_matrix(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
-    """The Gram matrix G = alpha alpha^T as Fractions, computed without alpha (local.md 7)."""
+    """The Gram matrix G = alpha alpha^T as Fractions, computed without alpha
+    (docs/theory/local.md §7)."""
     fp = net.forward(samples)
     g, s = _gram_integer(fp.post[0], fp.post_den[0], fp.activations)
     n = g.nrows()
@@ -122,7 +123,7 @@ def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> Exa
     """The integer Gram matrix G_int = G * dx^2 for the rank engine, where ``xs_int`` are
     the samples times their common denominator ``dx``.
 
-    Its residues modulo p come from the same formula (local.md 7) in int64 arithmetic:
+    Its residues modulo p come from the same formula (docs/theory/local.md §7) in int64 arithmetic:
     <x^i, x^j> by an exact modular product and the counts c_l by 0/1 products; the exact
     integer matrix is built only if a kernel has to be verified.
     """
@@ -146,10 +147,10 @@ def gram_residues(xs_int: flint.fmpz_mat, dx: int, acts: Activations, p: int,
     masks = list(acts.active)
     if rows is not None:
         x, masks = x[list(rows)], [m[list(rows)] for m in masks]
-    # G_int = dx^2 (1 + sum_l T_l) + <x, x> T_1 with T_l = c_l c_(l+1) ... c_(L-1) (local.md
-    # 7), computed in float64 on integers whose magnitude is tracked: a product or sum is
-    # reduced modulo p (exactid.modular) only when its bound would pass 2^50, so every
-    # intermediate value is an exact integer.
+    # G_int = dx^2 (1 + sum_l T_l) + <x, x> T_1 with T_l = c_l c_(l+1) ... c_(L-1)
+    # (docs/theory/local.md §7), computed in float64 on integers whose magnitude is tracked: a
+    # product or sum is reduced modulo p (exactid.modular) only when its bound would pass 2^50, so
+    # every intermediate value is an exact integer.
     h = (p - 1) // 2
     limit = 2**50
     inner = matmul_centred(x, x.T.copy(), p).T  # symmetric: the C-ordered view is the same
@@ -187,7 +188,8 @@ def gram_residues(xs_int: flint.fmpz_mat, dx: int, acts: Activations, p: int,
 
 
 def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:
-    """Upper bound on rank alpha: sum over distinct patterns of min(count, N_0 + 1) (local.md 7)."""
+    """Upper bound on rank alpha: sum over distinct patterns of min(count, N_0 + 1)
+    (docs/theory/local.md §7)."""
     d = n_inputs
     patterns = np.concatenate(acts.active, axis=1)
     _, counts = np.unique(patterns, axis=0, return_counts=True)

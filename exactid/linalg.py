@@ -1,11 +1,11 @@
 """Rank engine: certified lower and upper bounds on the rank of exact integer matrices.
 
 Lower bounds come from a minor that is non-singular modulo a random prime below 2^21
-(``theory/local.md`` 12.2, ``theory/exact_computing.md`` 3): a determinant that is
+(``docs/theory/local.md`` §12.2, ``docs/theory/exact_computing.md`` §3): a determinant that is
 non-zero modulo a prime is a non-zero integer. The minor is found by the float64 BLAS
 elimination of :mod:`exactid.modular`, exact because every partial sum stays below 2^53.
-Upper bounds come from integer kernel vectors verified by exact multiplication (local.md
-12.3). When the two do not meet for a few primes, the exact multimodular rank of FLINT
+Upper bounds come from integer kernel vectors verified by exact multiplication (docs/theory/local.md
+§12.3). When the two do not meet for a few primes, the exact multimodular rank of FLINT
 decides. No rank is ever reported that
 these bounds do not prove.
 
@@ -52,8 +52,9 @@ def prime_rng(seed: int | None = None) -> random.Random:
     """Return the source of random primes: seeded for reproducibility, otherwise seeded
     from the operating system so that no input can be built to make the primes fail.
 
-    A bad prime never makes a rank wrong (it only weakens a lower bound, local.md 12.2),
-    but primes an input can predict could make every attempt fail on purpose.
+    A bad prime never makes a rank wrong (it only weakens a lower bound,
+    docs/theory/local.md §12.2), but primes an input can predict could make every attempt fail on
+    purpose.
     """
     return random.Random(secrets.randbits(128) if seed is None else seed)
 

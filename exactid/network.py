@@ -1,6 +1,6 @@
 """The Network value object: rational weights, ReLU hidden layers, affine output.
 
-Conventions follow ``theory/local.md`` section 1: ``weights[l]`` has ``widths[l+1]`` rows
+Conventions follow ``docs/theory/local.md`` §1: ``weights[l]`` has ``widths[l+1]`` rows
 and ``widths[l]`` columns (row = receiving neuron); hidden layer 0 is the first hidden
 layer; every index is 0-based.
 """
@@ -176,7 +176,8 @@ class Network:
 
     @property
     def dimension(self) -> int:
-        """D = Npar - H, the largest possible rank of the parameter Jacobian (local.md 4)."""
+        """D = Npar - H, the largest possible rank of the parameter Jacobian
+        (docs/theory/local.md §4)."""
         return self.n_params - self.n_hidden
 
     @property
@@ -193,7 +194,8 @@ class Network:
 
     # ------------------------------------------------------------- flat params
     def flat_parameters(self) -> list[Fraction]:
-        """Parameters in the flat order of local.md 1.2: W_1..W_L row-major, then b_1..b_L."""
+        """Parameters in the flat order of
+        docs/theory/local.md §1.2: W_1..W_L row-major, then b_1..b_L."""
         flat = [v for w in self.weights for row in w for v in row]
         flat += [v for b in self.biases for v in b]
         return flat

@@ -1,6 +1,6 @@
 """Pictures of the activation regions of a network with two inputs.
 
-The geometry is exact: each region (``theory/deep_global.md`` 2, an open convex polygon
+The geometry is exact: each region (``docs/theory/deep_global.md`` §2, an open convex polygon
 {x : a . x < beta for every row}) is drawn as the exact vertex list of its closure, and
 the bent hyperplanes as the polygon edges lying on a neuron's zero set. Floats appear
 only when the exact vertices are handed to matplotlib, which is imported lazily so that
@@ -101,7 +101,7 @@ def region_polygon(region: Region) -> list[Point]:
     """Return the exact vertices, counter-clockwise, of the closure of a 2-D region.
 
     The closure is {x : a . x <= beta for every row (a, beta, label) of the region}
-    (``theory/deep_global.md`` 2: regions are open convex polyhedra); it is bounded
+    (``docs/theory/deep_global.md`` §2: regions are open convex polyhedra); it is bounded
     because the domain rows are among the rows. The polygon of the domain rows is found
     from the pairwise intersections of their lines, then cut by every other row; all
     arithmetic is rational. The list starts at the lowest, then leftmost, vertex.
@@ -185,7 +185,7 @@ def plot_regions(net: Network, regions: RegionSet | Sequence[Region], domain: Do
                  path: str | os.PathLike, *, values: bool = True) -> None:
     """Draw the activation regions of a network with two inputs and save them as a PNG.
 
-    Every region (``theory/deep_global.md`` 2) is its exact polygon (:func:`region_polygon`)
+    Every region (``docs/theory/deep_global.md`` §2) is its exact polygon (:func:`region_polygon`)
     filled with its own colour, or, when there are more regions than colours, with a
     colour that differs from its neighbours'. The bent hyperplanes (polygon edges on a
     neuron's zero set) are drawn one colour per neuron, with a legend "layer l, neuron j"

@@ -1,10 +1,10 @@
 """Exact polyhedral primitives: strict feasibility, facets, redundancy and maxima.
 
-``theory/deep_global.md`` 3.1-3.3, ``theory/exact_computing.md`` 7. A float LP (HiGHS,
+``docs/theory/deep_global.md`` §3.1-3.3, ``docs/theory/exact_computing.md`` §7. A float LP (HiGHS,
 through ``highspy``) is only a hint: its point is turned into a rational candidate and
 checked exactly; when the check fails, or the hint says "empty", an exact certificate is
 solved on the hint's support, and when that fails too a small exact simplex (fmpq,
-Bland's rule; exact_computing.md 7.3) decides.
+Bland's rule; docs/theory/exact_computing.md §7.3) decides.
 Every answer carries its certificate: a witness point, a Motzkin vector (y >= 0,
 sum y = 1, sum y_k a_k (+ E^T mu) = 0, sum y_k beta_k (+ g . mu) <= 0) or, for a
 maximum, an attaining point and affine Farkas multipliers. All are checked exactly.
@@ -48,7 +48,8 @@ class Feasibility:
 @dataclass(frozen=True)
 class Maximum:
     """max q . x over {a x <= beta}: the value, a point attaining it, and y >= 0 with
-    a^T y = q and beta . y = value (deep_global.md 3.3: then q . x <= value on the set)."""
+    a^T y = q and beta . y = value
+    (docs/theory/deep_global.md §3.3: then q . x <= value on the set)."""
 
     value: Fraction
     point: tuple[Fraction, ...]
@@ -75,7 +76,8 @@ def verify_witness(a: Sequence[Row], beta: Row, x: Row,
 
 def verify_motzkin(a: Sequence[Row], beta: Row, y: Row, e: Sequence[Row] = (),
                    g: Row = (), mu: Row = ()) -> bool:
-    """True iff (y, mu) proves that {a x < beta, e x = g} is empty (deep_global.md 3.2)."""
+    """True iff (y, mu) proves that {a x < beta, e x = g} is empty
+    (docs/theory/deep_global.md §3.2)."""
     if len(y) != len(a) or len(mu) != len(e):
         return False
     dim = len(a[0]) if a else (len(e[0]) if e else 0)
@@ -229,7 +231,7 @@ def _candidates(x: np.ndarray) -> list[list[Fraction]]:
 def _simplex(cost: Row, rows: Sequence[Row], rhs: Row
              ) -> tuple[list[Fraction], list[Fraction]] | None:
     """min cost . y subject to rows y = rhs, y >= 0, by a dense two-phase simplex over
-    fmpq with Bland's rule (exact_computing.md 7.3). Returns (y, x) with x solving
+    fmpq with Bland's rule (docs/theory/exact_computing.md §7.3). Returns (y, x) with x solving
     x . rows[:, j] = cost_j on the final basis (the dual solution), or None when the
     problem is infeasible or unbounded. Callers verify what they use."""
     import flint
@@ -289,7 +291,7 @@ def _simplex(cost: Row, rows: Sequence[Row], rhs: Row
 def _exact_lp(a: Sequence[Row], beta: Row, e: Sequence[Row], g: Row,
               dim: int) -> Feasibility:
     """The exact simplex on max t subject to a_k . x + t <= beta_k, t <= 1, e x = g
-    (deep_global.md 3.1-3.2): a witness when t* > 0, else the Motzkin certificate read
+    (docs/theory/deep_global.md §3.1-3.2): a witness when t* > 0, else the Motzkin certificate read
     off the optimal dual."""
     mu = _inconsistent(e, g, dim)
     if mu is not None:
@@ -335,7 +337,7 @@ def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),
     """Decide exactly whether {x : a_k . x < beta_k, e_r . x = g_r} is non-empty.
 
     Returns a rational witness (checked exactly) or a Motzkin certificate (checked
-    exactly); deep_global.md 3.1-3.2.
+    exactly); docs/theory/deep_global.md §3.1-3.2.
 
     Examples
     --------
@@ -362,10 +364,10 @@ def strictly_feasible(a: Sequence[Row], beta: Row, e: Sequence[Row] = (),
 def facet_test(a: Sequence[Row], beta: Row, group: Sequence[int]) -> Feasibility:
     """Is {a_g . x = beta_g for g in group, every other row strict} non-empty?
 
-    ``group`` lists rows that are positive multiples of one another (deep_global.md 3.5);
-    the first is used as the equality. A witness lies in the relative interior of the
-    facet; otherwise the Motzkin vector y has one entry per row of ``a`` (zero on the
-    group) and mu has one entry: the group is redundant.
+    ``group`` lists rows that are positive multiples of one another
+    (docs/theory/deep_global.md §3.5); the first is used as the equality. A witness lies in the
+    relative interior of the facet; otherwise the Motzkin vector y has one entry per row of ``a``
+    (zero on the group) and mu has one entry: the group is redundant.
     """
     others = [k for k in range(len(a)) if k not in group]
     res = strictly_feasible([a[k] for k in others], [beta[k] for k in others],
@@ -407,7 +409,7 @@ def maximize(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
 
     HiGHS suggests an optimal vertex; the exact vertex and dual multipliers are solved on
     its active rows (multipliers on the float dual's support first) with fmpq and checked
-    (deep_global.md 3.3); the exact simplex ``_simplex`` on the dual is the fallback.
+    (docs/theory/deep_global.md §3.3); the exact simplex ``_simplex`` on the dual is the fallback.
 
     Examples
     --------
@@ -484,8 +486,9 @@ def _particular(aug) -> list[Fraction] | None:
 
 def upper_bound(q: Row, a: Sequence[Row]) -> tuple[Fraction, ...] | None:
     """y >= 0 with a^T y = q, checked exactly: then q . x <= beta . y on {a x <= beta}
-    for every beta (affine Farkas, deep_global.md 3.3). None when there is none: then, by
-    Farkas' lemma, q . x is unbounded above on every non-empty {a x <= beta}."""
+    for every beta (affine Farkas,
+    docs/theory/deep_global.md §3.3). None when there is none: then, by Farkas' lemma, q . x is
+    unbounded above on every non-empty {a x <= beta}."""
     solved = _simplex([0] * len(a), [[row[i] for row in a] for i in range(len(q))], q)
     if solved is None:
         return None

@@ -1,6 +1,6 @@
 """Activation regions of a ReLU network inside a polytope, and their adjacency graph.
 
-Enumeration follows the splitting tree of ``theory/deep_global.md`` 3.4: hidden neurons
+Enumeration follows the splitting tree of ``docs/theory/deep_global.md`` §3.4: hidden neurons
 are split one at a time, layer by layer; a child is kept iff its strict system is
 non-empty (``polyhedra.strictly_feasible``: a rational witness or a Motzkin certificate,
 both exact). Splitting was chosen over a search across facets because every node carries
@@ -10,7 +10,7 @@ Facets and the adjacency graph follow 3.5 and the neighbour rule of section 2, e
 to facets shared by several layers (``across``; docs/certificates.md, "Across a facet").
 
 The work is done on an equivalent network whose hidden rows are primitive integer
-vectors (positive rescaling, local.md 1.6: the same regions), so that every exact test
+vectors (positive rescaling, docs/theory/local.md §1.6: the same regions), so that every exact test
 is integer arithmetic; affine maps are those of the given network.
 """
 
@@ -57,7 +57,7 @@ class RegionSet:
     """All full-dimensional regions, the adjacency edges and the degeneracies found.
 
     ``lower_dimensional`` lists activation patterns met on a facet (at its witness) that
-    are no full-dimensional region (deep_global.md 2: such sets are not regions).
+    are no full-dimensional region (docs/theory/deep_global.md §2: such sets are not regions).
     """
 
     regions: list[Region]
@@ -160,7 +160,7 @@ class _Integer:
         return big_a, c
 
     def pattern_at(self, nums: list[int], den: int) -> tuple[tuple[int, ...], ...]:
-        """p(x) at x = nums / den, with p_v = 1 iff z_v(x) > 0 (deep_global.md 2)."""
+        """p(x) at x = nums / den, with p_v = 1 iff z_v(x) > 0 (docs/theory/deep_global.md §2)."""
         z = nums
         scale = den
         bits = []
@@ -234,8 +234,9 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
 
     Each region has an exact rational interior witness, its facets (labelled with the
     neuron(s) whose zero set carries them, or the domain rows) and the exact affine map
-    of the network on it; edges join regions sharing a facet (deep_global.md 2, 3.4-3.5).
-    With ``facets=False`` only the regions are computed (no facets, edges or graph edges).
+    of the network on it; edges join regions sharing a facet
+    (docs/theory/deep_global.md §2, §3.4-3.5). With ``facets=False`` only the regions are computed
+    (no facets, edges or graph edges).
 
     Examples
     --------
@@ -310,7 +311,7 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
 
 def groups(rows: tuple[IntRow, ...]) -> list[list[int]]:
     """Indices of rows grouped by coincidence (equal primitive rows), rows with a = 0
-    left out (deep_global.md 3.5)."""
+    left out (docs/theory/deep_global.md §3.5)."""
     out: dict[tuple, list[int]] = {}
     for k, (a, beta, _) in enumerate(rows):
         if any(a):
@@ -349,8 +350,8 @@ def across(integer: _Integer, pattern, row: IntRow, neurons: list,
     hyperplane of ``row`` and carries ``neurons`` (its group's neuron labels); ``flat``
     are the region's neurons identically zero (``flat_neurons``).
 
-    Neighbour rule of deep_global.md 2, extended to facets shared by several layers and to
-    neurons identically zero on the region (docs/certificates.md, "Across a facet"): with
+    Neighbour rule of docs/theory/deep_global.md §2, extended to facets shared by several layers and
+    to neurons identically zero on the region (docs/certificates.md, "Across a facet"): with
     ell = a . x - beta, every form changes across the facet by a multiple of ell, so a
     neuron whose form is no multiple of ell keeps its bit (it is non-zero on the facet)
     and every other one takes the sign of its form's multiple of ell on the far side.
@@ -398,7 +399,7 @@ def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) ->
 
 def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: list[str],
             lower: list[dict]) -> list[dict]:
-    """Facets of every region (deep_global.md 3.5) and the edges they induce."""
+    """Facets of every region (docs/theory/deep_global.md §3.5) and the edges they induce."""
     edges: dict[tuple[int, int], dict] = {}
     shared_witness: dict[tuple, Vec] = {}
     for i, r in enumerate(regions):

@@ -65,7 +65,7 @@ def networks(draw: st.DrawFn, widths: Sequence[int] | SearchStrategy | None = No
     """Rational networks of the given (or drawn) widths.
 
     With ``nondegenerate`` (the default) no hidden neuron has a zero outgoing column or
-    a zero incoming row and bias, i.e. theta is not in S (local.md 3.1).
+    a zero incoming row and bias, i.e. theta is not in S (docs/theory/local.md §3.1).
     """
     if widths is None:
         widths = globals()["widths"]()
@@ -113,7 +113,7 @@ def rescalings(draw: st.DrawFn, net: Network, negative: bool = False,
     """``net`` with every hidden neuron rescaled by a random non-zero rational.
 
     Factors are positive unless ``negative`` (then signs are drawn too; f may change,
-    phi does not, local.md 2.5).
+    phi does not, docs/theory/local.md §2.5).
     """
     for l, j in net.hidden_neurons():
         lam = Fraction(draw(st.integers(1, max_numerator)), draw(st.integers(1, max_denominator)))

@@ -1,11 +1,11 @@
-"""Zero-sum subsets of rational vectors: the exact search of ``theory/shallow.md`` 6.4.
+"""Zero-sum subsets of rational vectors: the exact search of ``docs/theory/shallow.md`` §6.4.
 
-Condition (iv) of the shallow theorem (shallow.md 2) and the sign-flip condition N5 of
-``theory/deep_global.md`` 4 both ask one question: does some non-empty subset S of the
+Condition (iv) of the shallow theorem (docs/theory/shallow.md §2) and the sign-flip condition N5 of
+``docs/theory/deep_global.md`` §4 both ask one question: does some non-empty subset S of the
 vectors m_1, ..., m_N sum to zero? Equivalently, does the kernel of M = [m_1 ... m_N]
 contain a non-zero 0/1 vector s?
 
-The search (shallow.md 6.4):
+The search (docs/theory/shallow.md §6.4):
 
 1. Clear denominators with one common factor (scaling the vectors by different factors
    would change which 0/1 vectors lie in the kernel) and take the fraction-free RREF of
@@ -110,8 +110,8 @@ def zero_sum_subset(vectors: Sequence[Sequence[Fraction | int]]) -> tuple[int, .
 
     Reference
     ---------
-    ``theory/shallow.md`` 6.4 (condition (iv) of the shallow theorem) and
-    ``theory/deep_global.md`` 4, N5 (sign-flip subsets of a deep layer).
+    ``docs/theory/shallow.md`` §6.4 (condition (iv) of the shallow theorem) and
+    ``docs/theory/deep_global.md`` §4, §N5 (sign-flip subsets of a deep layer).
     """
     return search_zero_sum_subset(vectors).subset
 
@@ -137,7 +137,7 @@ def search_zero_sum_subset(vectors: Sequence[Sequence[Fraction | int]]) -> ZeroS
 
     Reference
     ---------
-    ``theory/shallow.md`` 6.4; ``theory/deep_global.md`` 4, N5.
+    ``docs/theory/shallow.md`` §6.4; ``docs/theory/deep_global.md`` §4, §N5.
     """
     exact = _exact_vectors(vectors)
     n = len(exact)
@@ -176,7 +176,8 @@ def search_zero_sum_subset(vectors: Sequence[Sequence[Fraction | int]]) -> ZeroS
             return _verified(exact, ZeroSumSearch(tuple(sorted((pair, twin))),
                                                   "opposite-pair", q, support, 0))
         raise CertificationError(
-            f"zero-sum subset search (shallow.md 6.4) over {n} vectors of length {m}: the "
+            "zero-sum subset search "
+            f"(docs/theory/shallow.md §6.4) over {n} vectors of length {m}: the "
             f"kernel has dimension {q} and support {len(support)}, so the exact search "
             f"would enumerate 2^{bits} subset sums, beyond the limit 2^{MAX_SEARCH_BITS}; "
             "condition (iv) / N5 cannot be decided for this layer (use fewer neurons)")

@@ -1,8 +1,8 @@
 """Symmetries of ReLU networks: positive rescaling, permutation, canonical form, equivalence.
 
 The equivalence ~P (positive rescaling of hidden neurons plus permutations of each
-hidden layer) is decided with the canonical form of ``theory/deep_global.md`` 1.1 (for
-one hidden layer, ``theory/shallow.md`` 1.1): layer by layer, normalise each neuron's
+hidden layer) is decided with the canonical form of ``docs/theory/deep_global.md`` §1.1 (for
+one hidden layer, ``docs/theory/shallow.md`` §1.1): layer by layer, normalise each neuron's
 incoming row and bias by its largest absolute entry, compensate on the outgoing column,
 and sort. Ties (equal normalised rows) are resolved by trying every ordering inside each
 tie group; a neuron with zero incoming row and bias is normalised by its outgoing column
@@ -38,7 +38,7 @@ def rescale_neuron(net: Network, layer: int, neuron: int, lam: Fraction | int) -
     """Return theta with hidden neuron (layer, neuron) rescaled by lam != 0.
 
     Incoming row and bias are multiplied by lam, the outgoing column divided by lam. For
-    lam > 0 the function is unchanged (local.md 1.6); for lam < 0 only phi is (2.5).
+    lam > 0 the function is unchanged (docs/theory/local.md §1.6); for lam < 0 only phi is (2.5).
     """
     lam = Fraction(lam)
     if lam == 0:
@@ -73,7 +73,7 @@ def rescale_layers(net: Network, factor: Fraction | int) -> Network:
     Hidden layer l's incoming weights and bias are multiplied by c and the next layer's
     weights divided by c, for each hidden layer in turn: hidden layer l then outputs
     c^(l+1) times the original, so W_l becomes c W_l, b_l becomes c^(l+1) b_l and the output
-    weights W_L / c^(L-1). The function is unchanged (local.md 1.6).
+    weights W_L / c^(L-1). The function is unchanged (docs/theory/local.md §1.6).
 
     Examples
     --------
@@ -140,7 +140,7 @@ def _sort_order(keys: list[tuple]) -> list[int]:
 
 @dataclass(frozen=True)
 class CanonicalForm:
-    """canon(theta) of deep_global.md 1.1, and whether it alone decides ~P.
+    """canon(theta) of docs/theory/deep_global.md §1.1, and whether it alone decides ~P.
 
     ``unique`` is False when some layer has ties (equal normalised rows) or a neuron with
     zero incoming row and bias before the last hidden layer; ``notes`` says where.
@@ -182,7 +182,7 @@ def _tie_notes(keys: list[tuple], layer: int, last_hidden: bool) -> list[str]:
     if dead and not last_hidden:
         notes.append(f"hidden layer {layer}: neurons {dead} have zero incoming row and bias "
                      "before the last hidden layer; canonical forms do not decide ~P there "
-                     "(deep_global.md 1.1)")
+                     "(docs/theory/deep_global.md §1.1)")
     return notes
 
 
@@ -254,7 +254,8 @@ def equivalence(a: Network, b: Network) -> Equivalence:
     """Decide whether B = A up to positive rescaling and permutation of hidden neurons (~P).
 
     Returns the permutations and scalings mapping A onto B (checked by rebuilding B
-    exactly) or the first obstruction found. Reference: deep_global.md 1.1, shallow.md 1.1.
+    exactly) or the first obstruction found. Reference: docs/theory/deep_global.md §1.1,
+    docs/theory/shallow.md §1.1.
 
     Examples
     --------
@@ -278,7 +279,7 @@ def equivalence(a: Network, b: Network) -> Equivalence:
         if da and layer < hidden - 1:
             undecided_reason = (f"hidden layer {layer} has neurons with zero incoming row and "
                                 "bias before the last hidden layer: canonical forms cannot "
-                                "decide ~P (deep_global.md 1.1)")
+                                "decide ~P (docs/theory/deep_global.md §1.1)")
     budget = [MAX_TIE_ORDERINGS]
     found, obstruction = _search(a, b, 0, [], budget)
     if found is not None:

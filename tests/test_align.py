@@ -17,7 +17,7 @@ from exactid.network import Network
 from exactid.symmetry import canonical_form, equivalence, permute_layer, rescale_neuron
 
 F = Fraction
-A = Network.from_lists(W131, B131)  # local.md 13.1
+A = Network.from_lists(W131, B131)  # docs/theory/local.md §13.1
 BOX = Domain.box([(-1, 1), (-1, 1)])
 
 

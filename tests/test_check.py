@@ -1,6 +1,6 @@
 """Tests of the trusted certificate checker (exactid/certificates/check.py).
 
-Certificates are built here by hand from the test vectors of theory/local.md section 13.
+Certificates are built here by hand from the test vectors of docs/theory/local.md §13.
 The evidence is computed independently of the checker: Jacobians by forward-mode dual
 numbers (the checker backpropagates), the Gram matrix from the explicit activation operator
 alpha (the checker uses the c_l formula), minors and kernels with FLINT rref / nullspace.
@@ -58,7 +58,8 @@ def outputs(weights, biases, xs):
 
 
 def frozen(weights):
-    """Frozen edges of local.md 4: largest |outgoing weight|, ties to the smallest index."""
+    """Frozen edges of
+    docs/theory/local.md §4: largest |outgoing weight|, ties to the smallest index."""
     edges = []
     for l in range(len(weights) - 1):
         for j in range(len(weights[l])):
@@ -88,7 +89,7 @@ def gamma(weights, biases, xs, edges):
 
 
 def alpha_row(weights, biases, x):
-    """Return alpha(x) from its Kronecker form (local.md 2.3)."""
+    """Return alpha(x) from its Kronecker form (docs/theory/local.md §2.3)."""
     zs = forward_dual(weights, biases, x)[0][:-1]
     acts = [[1 if v > 0 else 0 for v in z] for z in zs]
 
@@ -285,7 +286,8 @@ def test_cs_certificate_of_131_is_valid():
 
 def test_cs_accepts_any_nonzero_frozen_edge():
     edges = frozen(W1_131)
-    edges[0] = [0, 0, 1]  # W_2[1][0] = -1/2, not the largest but non-zero (local.md 5.3)
+    edges[0] = [0, 0, 1]  # W_2[1][0] = -1/2, not the largest but non-zero
+                          # (docs/theory/local.md §5.3)
     assert_valid(cs_certificate(edges=edges))
 
 

@@ -68,7 +68,7 @@ def shallow_doc(weights, biases, domain: Domain, crossing: list, verdict="identi
     return {"format": "exactid.certificate/1", "kind": "identify",
             "network": network_to_doc(Network.from_lists(weights, biases)),
             "domain": domain_to_doc(domain),
-            "claim": {"verdict": verdict, "theorem": "shallow.md 2"},
+            "claim": {"verdict": verdict, "theorem": "docs/theory/shallow.md §2"},
             "evidence": {"crossing": crossing}}
 
 
@@ -316,7 +316,7 @@ def test_invariants_agree_on_equivalent_networks(data):
 @given(st.data())
 def test_canonical_form_is_an_invariant_with_tied_neurons(data):
     # Tie groups (equal normalised rows) are ordered every way; the least result is the
-    # invariant (deep_global.md 1.1), so equivalent networks must agree.
+    # invariant (docs/theory/deep_global.md §1.1), so equivalent networks must agree.
     net = data.draw(xst.networks(widths=st.sampled_from([(1, 2, 2, 1), (2, 3, 2, 1),
                                                          (1, 2, 3, 2, 1), (2, 2, 2, 2)])))
     w, b = [[list(r) for r in layer] for layer in net.weights], [list(v) for v in net.biases]
@@ -325,7 +325,7 @@ def test_canonical_form_is_an_invariant_with_tied_neurons(data):
         w[l][1], b[l][1] = [lam * v for v in w[l][0]], lam * b[l][0]
     net = Network.from_lists(w, b)
     other = data.draw(xst.equivalent_networks(net))
-    canonical = dict(_INVARIANTS)["the canonical form (deep_global.md 1.1)"]
+    canonical = dict(_INVARIANTS)["the canonical form (docs/theory/deep_global.md §1.1)"]
     theta, theta2 = (_network(network_to_doc(n), "network") for n in (net, other))
     assert canonical(*theta) is not None and canonical(*theta) == canonical(*theta2)
 

@@ -19,7 +19,7 @@ E4_FLIP = Network.from_lists([[[-1, 0], [-1, 0]], [[1, -1]]], [[0, F(1, 2)], [F(
 
 
 def test_e4_flip_is_equal_on_the_domain():
-    # deep_global.md 5.2, E4: the sign flip computes the same function everywhere.
+    # docs/theory/deep_global.md §5.2, E4: the sign flip computes the same function everywhere.
     r = compare(E4, E4_FLIP, Domain.box([(-5, 5)] * 2))
     assert r.equal and r.max_abs_difference == (0,) and r.witness is None
 

@@ -19,7 +19,8 @@ from exactid.symmetry import equivalence, rescale_layers
 from exactid.verdicts.local import jacobian_rank
 
 F = Fraction
-# local.md 13.1: widths 2-3-2-1, locally identifiable from these 15 samples (rank 15 = D).
+# docs/theory/local.md §13.1: widths 2-3-2-1, locally identifiable from these 15 samples (rank 15 =
+# D).
 NET = Network.from_lists(W131, B131)
 X = [list(x) for x, _, _ in TABLE_131]
 METHODS = [("matrix_rank", "float64"), ("fd_threshold", "float64"),

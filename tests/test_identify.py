@@ -1,5 +1,5 @@
-"""Identifiability on a domain (shallow.md 2-4, deep_global.md 4-7): property tests and
-the command line."""
+"""Identifiability on a domain (docs/theory/shallow.md §2-4,
+docs/theory/deep_global.md §4-7): property tests and the command line."""
 
 import itertools
 import json
@@ -56,14 +56,16 @@ def _brute_zero_sum(net):
 @settings(max_examples=25, deadline=None)
 @given(crossing_shallow())
 def test_generic_crossing_shallow_networks_are_identifiable(case):
-    # shallow.md 2: (i) and (ii) hold by construction; the verdict must follow (iii), (iv).
+    # docs/theory/shallow.md §2: (i) and (ii) hold by construction; the verdict must follow (iii),
+    # (iv).
     net, dom = case
     rows = [tuple(r) + (b,) for r, b in zip(net.weights[0], net.biases[0])]
     twins = any(_collinear(u, v) for u, v in itertools.combinations(rows, 2))
     expected = "not-identifiable" if twins or _brute_zero_sum(net) else "identifiable"
     result = identify(net, dom)
     assert result.verdict == expected
-    assert result.theorem.startswith("shallow" if expected == "identifiable" else "shallow.md 4")
+    prefix = "shallow" if expected == "identifiable" else "docs/theory/shallow.md §4"
+    assert result.theorem.startswith(prefix)
     if expected == "identifiable":
         # invariant under ~P: an equivalent network is identifiable, same canonical form
         perm = list(reversed(range(net.widths[1])))
@@ -78,7 +80,7 @@ def test_generic_crossing_shallow_networks_are_identifiable(case):
                                                           "opposite", "zero-out", "flip"]),
        st.data())
 def test_planted_failures_give_verified_counterexamples(case, kind, data):
-    # shallow.md 4: each construction gives theta' equal on the domain, not ~P theta.
+    # docs/theory/shallow.md §4: each construction gives theta' equal on the domain, not ~P theta.
     net, dom = case
     w = [list(r) for r in net.weights[0]]
     b = list(net.biases[0])
@@ -142,7 +144,8 @@ def test_cli_identify_and_design_sample(tmp_path, capsys):
     assert out["dimension"] == 15 and out["rank_jacobian"] == 15
     assert out["lower_bound"] == 15 <= out["size"] == len(out["samples"])
     assert json.loads(xs.read_text()) == out["samples"]
-    # shallow.md 6.1: an invalid domain is "not-applicable" (exit 0), a malformed one exit 2
+    # docs/theory/shallow.md §6.1: an invalid domain is "not-applicable" (exit 0), a malformed one
+    # exit 2
     flat = _write(tmp_path, "flat.json", {"format": "exactid.domain/1", "box": [[0, 0], [0, 1]]})
     assert main(["identify", e6, "--domain", flat, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -174,7 +177,8 @@ def test_an_earlier_failure_decides_when_condition_iv_is_beyond_the_search_limit
 
 def test_a_neuron_zero_on_a_region_and_positive_elsewhere_fails_n2b():
     # relu(relu(x)) on [-1, 1]: the second neuron is 0 for x < 0 and x for x > 0, so
-    # z >= 0 on the domain (N2b, deep_global.md 4), though its pattern bit is 0 on x < 0.
+    # z >= 0 on the domain (N2b,
+    # docs/theory/deep_global.md §4), though its pattern bit is 0 on x < 0.
     net = Network.from_lists([[[1]], [[1]], [[1]]], [[0], [0], [0]])
     box = Domain.box([(-1, 1)])
     result = identify(net, box)

@@ -16,7 +16,7 @@ from exactid.regions import enumerate_regions
 
 F = Fraction
 
-# deep_global.md 5.3: the (2, 3, 2, 1) region test vector; 13 regions on [-10, 10]^2.
+# docs/theory/deep_global.md §5.3: the (2, 3, 2, 1) region test vector; 13 regions on [-10, 10]^2.
 NET_53 = Network.from_lists(
     [[[-1, "-7/3"], ["-3/2", "5/4"], ["3/2", "-3/2"]], [["-1/2", 9, 1], [-9, 8, "3/2"]],
      [["5/4", 4]]],

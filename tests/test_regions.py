@@ -22,7 +22,8 @@ BOX2 = Domain.box([(-1, 1), (-1, 1)])
 
 
 def test_thin_slab_is_decided_exactly():
-    # exact_computing.md 8.3: width 1e-18, floats say "no interior"; the exact answer is yes.
+    # docs/theory/exact_computing.md §8.3: width 1e-18, floats say "no interior"; the exact answer
+    # is yes.
     w = F(1, 10**18)
     res = strictly_feasible([[F(-1)], [F(1)]], [-F(1, 3), F(1, 3) + w])
     assert res.feasible and F(1, 3) < res.witness[0] < F(1, 3) + w
@@ -142,7 +143,7 @@ def test_cli_regions_json_and_errors(tmp_path, capsys):
     assert len(err) == 1 and str(bad) in err[0]
 
 
-# deep_global.md 5.3: the region test vector, widths (2, 3, 2, 1) on [-R, R]^2.
+# docs/theory/deep_global.md §5.3: the region test vector, widths (2, 3, 2, 1) on [-R, R]^2.
 VECTOR_53 = Network.from_lists(
     [[[-1, F(-7, 3)], [F(-3, 2), F(5, 4)], [F(3, 2), F(-3, 2)]],
      [[F(-1, 2), 9, 1], [-9, 8, F(3, 2)]], [[F(5, 4), 4]]],
@@ -166,7 +167,7 @@ def test_region_vector_of_deep_global_5_3(radius, regions, pairs, boundary):
 
 
 def test_e6_has_twelve_regions_and_every_neuron_switches():
-    # deep_global.md 5.2, E6 on (-3, 3)^2.
+    # docs/theory/deep_global.md §5.2, E6 on (-3, 3)^2.
     net = Network.from_lists(
         [[[1, 0], [1, 0], [1, F(-1, 2)]], [[-2, 2, F(1, 2)], [1, -1, -2]], [[F(1, 2), 1]]],
         [[0, F(-1, 2), F(-1, 2)], [F(1, 8), F(-1, 8)], [0]])
@@ -192,7 +193,8 @@ def _grid_patterns(net, lo, hi, steps):
 @settings(max_examples=10, deadline=None)
 @given(xst.networks(widths=st.sampled_from([(2, 3, 1), (2, 3, 2, 1), (2, 4, 1)])))
 def test_grid_patterns_are_regions(net):
-    # Every pattern a fine grid meets is a listed region (brute force, deep_global.md 2).
+    # Every pattern a fine grid meets is a listed region (brute force,
+    # docs/theory/deep_global.md §2).
     rs = enumerate_regions(net, BOX2)
     assert _grid_patterns(net, -1, 1, 40) <= {r.pattern for r in rs.regions}
 

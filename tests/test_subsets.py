@@ -1,4 +1,5 @@
-"""exactid.subsets: the exact zero-sum subset search of shallow.md 6.4, against brute force."""
+"""exactid.subsets: the exact zero-sum subset search of
+docs/theory/shallow.md §6.4, against brute force."""
 
 import itertools
 import random
@@ -14,7 +15,7 @@ from exactid.subsets import MAX_SEARCH_BITS, search_zero_sum_subset, zero_sum_su
 
 
 def shallow_vectors(neurons):
-    """vec(v_i w_i^T) for neurons (w_i; b_i; v_i) written as in shallow.md 7."""
+    """vec(v_i w_i^T) for neurons (w_i; b_i; v_i) written as in docs/theory/shallow.md §7."""
     return [[F(vk) * F(wj) for vk in v for wj in w] for w, _b, v in neurons]
 
 
@@ -43,7 +44,7 @@ def check_against_brute_force(vectors):
     return result
 
 
-# ------------------------------------------------------------ shallow.md 7 examples
+# ------------------------------------------------------------ docs/theory/shallow.md §7 examples
 def test_clamp_fails_condition_iv_with_both_neurons():
     vectors = shallow_vectors([((1,), 0, (1,)), ((1,), -1, (-1,))])
     assert vectors == [[1], [-1]]

@@ -2,7 +2,7 @@
 
 from fractions import Fraction as F
 
-# local.md 13.1
+# docs/theory/local.md §13.1
 W131 = [[[1, -2], ["1/2", 1], [-1, 1]], [[1, -1, 2], ["-1/2", 1, 1]], [[2, -3]]]
 B131 = [["1/3", -1, "1/2"], ["1/4", "-1/3"], ["1/5"]]
 TABLE_131 = [  # sample, pattern "layer 1 | layer 2", output

@@ -19,16 +19,16 @@ What it trusts:
   matrix products whose partial sums stay below 2^51 (the exactness argument is written
   out there and in docs/certificates.md);
 - ``exactid.numbers.parse_rational`` for reading exact numbers;
-- the mathematics of theory/local.md: Theorems 8 and 9 of BMB22 (sections 8, 12), the
+- the mathematics of docs/theory/local.md: Theorems 8 and 9 of BMB22 (sections 8, 12), the
   sufficient test for theta not in Delta_X (3.3), Gamma by backpropagation with any
   non-zero frozen edges (5.3, 6), the Gram formula (7), the activation families (10) and
   the path-lifting invariance (2.5);
-- for region certificates, theory/deep_global.md: the affine forms of a region and the
+- for region certificates, docs/theory/deep_global.md: the affine forms of a region and the
   neighbour rule (2), Motzkin's transposition theorem (3.1, 3.2) and the completeness
   argument of docs/certificates.md;
-- for identifiability certificates, the shallow theorem (theory/shallow.md 2) and its
-  canonical neurons (1.1), the canonical form of theory/deep_global.md 1.1 and the
-  designed-sample argument of deep_global.md 6.2.
+- for identifiability certificates, the shallow theorem (docs/theory/shallow.md §2) and its
+  canonical neurons (1.1), the canonical form of docs/theory/deep_global.md §1.1 and the
+  designed-sample argument of docs/theory/deep_global.md §6.2.
 
 Restrictions of this checker: primes must be below 2^64 (word-size modular arithmetic),
 decimal exponents in numbers must have at most four digits, and an ``identifiable`` claim
@@ -67,19 +67,25 @@ _VERDICT_OF_REASON = {
 _BMB22 = "Bona-Pellissier, Malgouyres, Bachoc (NeurIPS 2022)"
 # What the checker prints for a verified claim: its own text, never the file's.
 _THEOREM_OF_REASON = {
-    "C_S": f"Theorem 9 of {_BMB22}: C_S, rank Gamma = D",
-    "theorem-8": f"Theorem 8 of {_BMB22}: C_N fails, R_Gamma = R_A < D",
-    "never-active": "activation certificate: a hidden neuron never active on the sample",
-    "always-active": "activation certificate: a hidden neuron always active on the sample",
-    "gap": "none: R_Gamma < R_A and R_Gamma < D, no theorem applies",
-    "degenerate-neuron": "none: theta is in S (a degenerate hidden neuron)",
-    "sample-on-kink": "none: a sample lies on a kink",
+    "C_S": f"Theorem 9 of {_BMB22}: C_S, rank Gamma = D (docs/theory/local.md §8)",
+    "theorem-8": f"Theorem 8 of {_BMB22}: C_N fails, R_Gamma = R_A < D (docs/theory/local.md §8)",
+    "never-active": "activation certificate: a hidden neuron never active on the sample "
+                    "(docs/theory/local.md §10.1)",
+    "always-active": "activation certificate: a hidden neuron always active on the sample "
+                     "(docs/theory/local.md §10.2)",
+    "gap": "none: R_Gamma < R_A and R_Gamma < D, no theorem applies (docs/theory/local.md §8)",
+    "degenerate-neuron": "none: theta is in S, a degenerate hidden neuron "
+                         "(docs/theory/local.md §3.1)",
+    "sample-on-kink": "none: a sample lies on a kink (docs/theory/local.md §3.3)",
 }
 _THEOREM_OF_VERDICT = {
-    "identifiable": "the shallow theorem: conditions (i)-(iv) hold on the domain",
-    "not-identifiable": "an explicit theta' equal to theta on the domain, not ~P-equivalent",
-    "locally-identifiable": f"C_S on a sample inside the domain (Theorem 9 of {_BMB22})",
-    "undecided": "none: no verdict was proved",
+    "identifiable": ("the shallow theorem: conditions (i)-(iv) hold on the domain "
+                     "(docs/theory/shallow.md §2)"),
+    "not-identifiable": ("an explicit theta' equal to theta on the domain, not ~P-equivalent "
+                         "(docs/theory/shallow.md §4, docs/theory/deep_global.md §4)"),
+    "locally-identifiable": (f"C_S on a sample inside the domain (Theorem 9 of {_BMB22}; "
+                             "docs/theory/deep_global.md §6.2)"),
+    "undecided": "none: no verdict was proved (docs/theory/deep_global.md §7)",
 }
 # The fields of each part of a certificate (docs/certificates.md); anything else is rejected.
 _LOCAL_EVIDENCE = {
@@ -241,7 +247,8 @@ class _Theta:
         return [(l, j) for l in range(self.L - 1) for j in range(self.widths[l + 1])]
 
     def gradients(self, k: int) -> list:
-        """Return g[l][i][j] = d f(x^i)[k] / d z_{l+1}[j] for all samples (local.md 6)."""
+        """Return g[l][i][j] = d f(x^i)[k] / d z_{l+1}[j] for all samples
+        (docs/theory/local.md §6)."""
         if k not in self._grads:
             g = [[[flint.fmpq(int(j == k)) for j in range(self.outs)]] * self.n]
             for l in range(self.L - 2, -1, -1):
@@ -273,10 +280,10 @@ class _Theta:
         return self._active
 
     def gram_part(self, rows: list[int], cols: list[int], p: int | None = None) -> np.ndarray:
-        """G[rows, cols] with G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of local.md
-        7: exact (an object array of rationals) or its residues modulo p (p divides no
-        denominator of X). c_l counts the neurons of hidden layer l active at both samples:
-        an exact integer product of 0/1 matrices (at most the width, so int64 is exact)."""
+        """G[rows, cols] with G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of
+        docs/theory/local.md §7: exact (an object array of rationals) or its residues modulo p (p
+        divides no denominator of X). c_l counts the neurons of hidden layer l active at both
+        samples: an exact integer product of 0/1 matrices (at most the width, so int64 is exact)."""
         xr, xc = [self.xs[i] for i in rows], [self.xs[j] for j in cols]
         if p is None:
             prod = flint.fmpq_mat(xr) * flint.fmpq_mat(xc).transpose() if rows and cols \
@@ -330,9 +337,10 @@ def _matmul_mod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
 
 
 def _gamma_mod(t: _Theta, rows: list[tuple[int, int]], free: list[int], p: int) -> np.ndarray:
-    """Gamma[rows, :] modulo p, by the forward and backward pass of local.md 6 carried out
-    modulo p on the exact patterns: the entries of Gamma are polynomials in theta and X,
-    so their residues are those of the rational entries (p divides no denominator)."""
+    """Gamma[rows, :] modulo p, by the forward and backward pass of
+    docs/theory/local.md §6 carried out modulo p on the exact patterns: the entries of Gamma are
+    polynomials in theta and X, so their residues are those of the rational entries (p divides no
+    denominator)."""
     inverses: dict = {}
     dtype = _residue_type(p)
     samples = sorted({i for i, _ in rows})
@@ -567,12 +575,14 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
 
 def _switching(t: _Theta, done: list) -> None:
     """Every hidden neuron is active at some sample and inactive at another: otherwise
-    local.md 10 proves not-locally-identifiable, which local.md 9 reports instead of the gap."""
+    docs/theory/local.md §10 proves not-locally-identifiable, which
+    docs/theory/local.md §9 reports instead of the gap."""
     for l, j in t.hidden():
         signs = {t.zs[l][i][j] > 0 for i in range(t.n)}
         if len(signs) < 2:
             raise _Invalid(f"hidden neuron [{l}, {j}] is {'always' if True in signs else 'never'}"
-                           " active on X: local.md 10 proves not-locally-identifiable, so the "
+                           " active on X: "
+                           "docs/theory/local.md §10 proves not-locally-identifiable, so the "
                            "gap is not the verdict")
     done.append("every hidden neuron is active at some sample and inactive at another")
 
@@ -580,7 +590,8 @@ def _switching(t: _Theta, done: list) -> None:
 def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool) -> None:
     layer, j = _neuron(t, ev.get("neuron"))
     _not_in_s(t, done)
-    _no_kinks(t, range(t.n), done)  # local.md 9: a kink makes the verdict not-applicable
+    _no_kinks(t, range(t.n), done)  # docs/theory/local.md §9: a kink makes the verdict
+                                    # not-applicable
     for i in range(t.n):
         z = t.zs[layer][i][j]
         _require(z >= 0 if always else z <= 0, f"evidence.neuron: hidden neuron [{layer}, {j}] "
@@ -596,10 +607,10 @@ def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool
             biases[layer + 1][u] -= step * row[j]
     new_weights, new_biases = _network(ev.get("perturbed_network"), "evidence.perturbed_network")
     _require(new_weights == weights and new_biases == biases,
-             "evidence.perturbed_network: differs from the construction of local.md "
-             f"{'10.2' if always else '10.1'} with t = {step}")
-    done.append(f"perturbed_network is the construction of local.md "
-                f"{'10.2' if always else '10.1'} with t = {step}")
+             "evidence.perturbed_network: differs from the construction of docs/theory/local.md "
+             f"§{'10.2' if always else '10.1'} with t = {step}")
+    done.append(f"perturbed_network is the construction of docs/theory/local.md "
+                f"§{'10.2' if always else '10.1'} with t = {step}")
     _require(_forward(new_weights, new_biases, t.xs)[0][-1] == t.zs[-1],
              "evidence.perturbed_network: outputs differ from theta's on the sample")
     done.append("perturbed_network has exactly the same outputs at every sample")
@@ -611,7 +622,7 @@ def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool
     after = _bias_path(new_weights, new_biases, layer, path)
     _require(before != after, "evidence.path: the bias-path coordinate of phi is unchanged")
     done.append(f"phi along the bias path changes from {before} to {after}: theta' is not "
-                "equivalent to theta (local.md 2.5)")
+                "equivalent to theta (docs/theory/local.md §2.5)")
     _claim_ranks(claim, None, None)
 
 
@@ -630,7 +641,7 @@ def _check_degenerate(t: _Theta, claim: dict, ev: dict, done: list) -> None:
 
 
 def _check_kink(t: _Theta, claim: dict, ev: dict, done: list) -> None:
-    _not_in_s(t, done)  # local.md 9 reports theta in S before any kink
+    _not_in_s(t, done)  # docs/theory/local.md §9 reports theta in S before any kink
     i = _int(ev.get("sample"), "evidence.sample", 0, t.n)
     layer, j = _neuron(t, ev.get("neuron"))
     z = t.zs[layer][i][j]
@@ -687,7 +698,7 @@ def _row_name(label: Any) -> str:
 
 class _Region:
     """A claimed region with its affine forms, rows and groups recomputed from the pattern
-    (docs/certificates.md, "The rows of a region"; deep_global.md 2 and 3.5)."""
+    (docs/certificates.md, "The rows of a region"; docs/theory/deep_global.md §2 and §3.5)."""
 
     def __init__(self, ws: list, bs: list, domain: list[list], pattern: tuple,
                  where: str) -> None:
@@ -742,7 +753,8 @@ def _check_facet(region: _Region, members: list[int], entry: dict, where: str,
     is strict at x_F or a positive multiple of the facet's row reversed, so the half-ball
     beyond the facet near x_F lies in it. Every neuron's form changes across the facet by
     a multiple of the facet's form, so the region across is the same at every relative
-    interior point of the facet (docs/certificates.md, "Across a facet"; deep_global.md 2).
+    interior point of the facet (docs/certificates.md, "Across a facet";
+    docs/theory/deep_global.md §2).
     """
     x = region.check_point(entry.get("witness"), f"{where}.witness", members)
     if region.group_labels(members)[1]:
@@ -955,7 +967,7 @@ def _free_assignments(rref: flint.fmpq_mat, pivots: list[tuple[int, int]], free:
 def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | None:
     """Return the indices of a non-empty subset of the integer vectors with sum 0, or None.
 
-    Linear algebra first (shallow.md 6.4): a zero sum is a 0/1 vector in the kernel of
+    Linear algebra first (docs/theory/shallow.md §6.4): a zero sum is a 0/1 vector in the kernel of
     M = [m_1 ... m_N]. From the RREF of M, the columns split into components (joined when
     a pivot row has a non-zero entry in a free column); the spans of different components
     meet only in 0, so a zero-sum subset restricted to each component still sums to zero,
@@ -1002,7 +1014,8 @@ def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | No
 
 
 def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dict) -> list[str]:
-    """The shallow theorem (shallow.md 2): conditions (i)-(iv), checked as in shallow.md 6."""
+    """The shallow theorem (docs/theory/shallow.md §2): conditions (i)-(iv), checked as in
+    docs/theory/shallow.md §6."""
     _require(len(weights) == 2, "claim.verdict: 'identifiable' is certified for one hidden "
              f"layer only; the network has {len(weights) - 1}")
     n, dim = len(biases[0]), len(weights[0][0])
@@ -1045,7 +1058,8 @@ def _check_identifiable(weights: list, biases: list, domain: list[list], ev: dic
              f"the hidden neurons S = {subset} (condition (iv) fails)")
     done.append(f"(iv) no non-empty subset S of the {n} neurons has sum_S v_i w_i^T = 0 "
                 "(exhaustive search on the kernel of [v_i w_i^T])")
-    done.append("theta is identifiable from the domain (shallow theorem, shallow.md 2)")
+    done.append("theta is identifiable from the domain (shallow theorem, "
+                "docs/theory/shallow.md §2)")
     return done
 
 
@@ -1064,8 +1078,9 @@ def _difference(weights: list, biases: list, other_weights: list, other_biases: 
     return ws, bs
 
 
-# Invariants of ~P (shallow.md 1.1, deep_global.md 1.1); None means "not applicable". The
-# widths are one too, but the counterexample must have theta's widths.
+# Invariants of ~P (docs/theory/shallow.md §1.1,
+# docs/theory/deep_global.md §1.1); None means "not applicable". The widths are one too, but the
+# counterexample must have theta's widths.
 def _zero_entries(weights: list, biases: list) -> tuple | None:
     return tuple(sum(v == 0 for row in w for v in row) + sum(v == 0 for v in b)
                  for w, b in zip(weights[:-1], biases[:-1], strict=True))
@@ -1081,7 +1096,7 @@ def _first_rows(weights: list, biases: list) -> tuple | None:
 
 
 def _canonical_neurons(weights: list, biases: list) -> tuple | None:
-    """Return the sorted kappa_i of shallow.md 1.1 (one hidden layer only)."""
+    """Return the sorted kappa_i of docs/theory/shallow.md §1.1 (one hidden layer only)."""
     if len(weights) != 2:
         return None
     kappas = []
@@ -1097,7 +1112,7 @@ _MAX_TIE_ORDERS = 5040  # orderings of tie groups tried, over all layers togethe
 
 
 def _canonical_form(weights: list, biases: list) -> tuple | None:
-    """Return canon(theta) of deep_global.md 1.1 (two or more hidden layers): the least
+    """Return canon(theta) of docs/theory/deep_global.md §1.1 (two or more hidden layers): the least
     result over every ordering inside the tie groups (neurons with equal normalised rows),
     which is the same for ~P-equivalent networks. None when a hidden neuron has zero
     incoming row and bias, or the tie groups allow more than _MAX_TIE_ORDERS orderings."""
@@ -1135,15 +1150,16 @@ _INVARIANTS = (
     ("the number of zero entries of (W_l, b_l) per hidden layer", _zero_entries),
     ("the output bias b_L", _output_bias),
     ("the multiset of normalised first-layer rows", _first_rows),
-    ("the multiset of canonical neurons (shallow.md 1.1)", _canonical_neurons),
-    ("the canonical form (deep_global.md 1.1)", _canonical_form),
+    ("the multiset of canonical neurons (docs/theory/shallow.md §1.1)", _canonical_neurons),
+    ("the canonical form (docs/theory/deep_global.md §1.1)", _canonical_form),
 )
 
 
 def _check_not_identifiable(weights: list, biases: list, domain: list[list], ev: dict
                             ) -> list[str]:
-    """shallow.md 4, deep_global.md 4-5: theta' agrees with theta on the domain (a region
-    certificate of the difference network P) and an invariant of ~P separates them."""
+    """docs/theory/shallow.md §4,
+    docs/theory/deep_global.md §4-5: theta' agrees with theta on the domain (a region certificate of
+    the difference network P) and an invariant of ~P separates them."""
     other_weights, other_biases = _network(ev.get("counterexample"), "evidence.counterexample")
     _require(_widths(other_weights) == _widths(weights), "evidence.counterexample: widths "
              f"{_widths(other_weights)} differ from theta's {_widths(weights)}")
@@ -1170,7 +1186,8 @@ def _check_not_identifiable(weights: list, biases: list, domain: list[list], ev:
 
 def _check_locally_identifiable(weights: list, biases: list, domain: list[list], ev: dict
                                 ) -> list[str]:
-    """deep_global.md 6.2: C_S on a sample inside the domain (a local C_S certificate)."""
+    """docs/theory/deep_global.md §6.2: C_S on a sample inside the domain (a local C_S
+    certificate)."""
     _require(len(weights) >= 3, "claim.verdict: 'locally-identifiable' needs at least two "
              f"hidden layers; the network has {len(weights) - 1}")
     dim = len(weights[0][0])
@@ -1192,11 +1209,13 @@ def _check_locally_identifiable(weights: list, biases: list, domain: list[list],
     _require(samples == xs, "evidence.local.samples: differ from evidence.sample")
     done = [f"the {len(xs)} sample points lie in the domain"]
     done += _nested("evidence.local", _check, local)
-    return [*done, "theta is locally identifiable from the domain (deep_global.md 6.2)"]
+    return [*done, "theta is locally identifiable from the domain "
+                   "(docs/theory/deep_global.md §6.2)"]
 
 
 def _check_undecided(weights: list, biases: list, domain: list[list], ev: dict) -> list[str]:
-    """Nothing to prove beyond depth: one hidden layer is always decided (shallow.md 2)."""
+    """Nothing to prove beyond depth: one hidden layer is always decided
+    (docs/theory/shallow.md §2)."""
     _require(len(weights) >= 3, "claim.verdict: 'undecided' needs at least two hidden layers "
              "(the shallow theorem always decides one)")
     return ["nothing is claimed: no verdict was proved for this deep network"]
@@ -1308,8 +1327,8 @@ def check_certificate(doc: object) -> CheckResult:
         checker's own text for the theorem behind the verdict; ``theorem`` is the checker's
         text for the theorem behind the verdict. Nothing free-form is copied from ``doc``.
 
-    Reference: docs/certificates.md; theory/local.md sections 3, 6, 7, 9, 10 and 12;
-    theory/deep_global.md sections 1.1, 2, 3 and 6.2; theory/shallow.md sections 1.1 and 2.
+    Reference: docs/certificates.md; docs/theory/local.md §3, §6, §7, §9, §10 and §12;
+    docs/theory/deep_global.md §1.1, §2, §3 and §6.2; docs/theory/shallow.md §1.1 and §2.
     """
     verdict = reason = theorem = None
     claim = doc.get("claim") if isinstance(doc, dict) else None

@@ -59,7 +59,7 @@ def _canonical_rows(net: Network, domain, pattern) -> list[tuple[list[Fraction],
 def regions_certificate(net: Network, domain, regions) -> dict[str, Any]:
     """Return the certificate of a region enumeration (docs/certificates.md, kind
     ``regions``): witnesses, facet witnesses, Motzkin vectors for the groups that are no
-    facet (deep_global.md 3.2, 3.5), and the claimed patterns, affine maps and edges.
+    facet (docs/theory/deep_global.md §3.2, §3.5), and the claimed patterns, affine maps and edges.
 
     Raises CertificationError only on an internal inconsistency.
     """

@@ -45,7 +45,7 @@ PRECISION_CAP = 2048
 
 @dataclass(frozen=True)
 class EntangledResult:
-    """The checks X1-X8 of smooth.md §6-7 for one network (fields as in ``--json``).
+    """The checks X1-X8 of docs/theory/smooth.md §6-7 for one network (fields as in ``--json``).
 
     ``invertible``, ``visible`` and ``isolated`` hold ``(layer, neuron, True | False |
     None)`` per neuron; ``hessian_in_space`` one entry per output at x = 0; ``drift`` and
@@ -154,14 +154,15 @@ def _svec_matrix(h: Sequence[Sequence[Any]], D: int) -> list[Any]:
 
 def entangled_weights(net: SmoothNetwork, jet0: Jet) -> list[tuple[int, int, tuple[Any, ...]]]:
     """(layer, neuron, v_{l,i}) for every neuron: the gradients of the pre-activations at
-    x = 0, which are the columns of V_1 = W_1, V_l = V_{l-1} G_{l-1} W_l (smooth.md §2)."""
+    x = 0, which are the columns of V_1 = W_1, V_l = V_{l-1} G_{l-1} W_l
+    (docs/theory/smooth.md §2)."""
     return [(l, i, tuple(jet0.grad_z[l][i])) for l, i in net.neurons()]
 
 
 def neuron_signs(net: SmoothNetwork, jet0: Jet, nums: _Numbers
                  ) -> tuple[list[tuple[int, int, bool | None]], list[tuple[int, int, bool | None]]]:
     """Per neuron, phi'(theta) != 0 (G invertible) and phi''(theta) != 0 (visible at 0):
-    X2 of smooth.md §6 (at x = 0 the centred pre-activations vanish, so jet0 holds
+    X2 of docs/theory/smooth.md §6 (at x = 0 the centred pre-activations vanish, so jet0 holds
     phi'(theta) and phi''(theta))."""
     inv, vis = [], []
     for l, i in net.neurons():
@@ -180,7 +181,7 @@ def hessian_checks(net: SmoothNetwork, jet0: Jet, space: list[list[Any]], dim: i
                    ) -> tuple[list[bool | None], list[bool | None] | None,
                               list[bool | None] | None]:
     """(membership of Hess f_j(0) in WW: X3; drift of Hess f_j(at) out of WW: X5; the
-    identity of smooth.md §3 at ``at``: X4)."""
+    identity of docs/theory/smooth.md §3 at ``at``: X4)."""
     D = net.n_inputs
     if nums.exact:
         in_space = [nums.rank([*space, _svec_matrix(h, D)]) == dim for h in jet0.hessians]
@@ -189,7 +190,7 @@ def hessian_checks(net: SmoothNetwork, jet0: Jet, space: list[list[Any]], dim: i
                            "identity of docs/theory/smooth.md §3; please report it")
     else:
         # Membership cannot be proved by balls and needs no proof: it is the identity of
-        # smooth.md §3 [derived], checked exactly on the polynomial test vectors.
+        # docs/theory/smooth.md §3 [derived], checked exactly on the polynomial test vectors.
         in_space = [True] * net.n_outputs
         reasons.append("hessian_in_space: by the identity of docs/theory/smooth.md §3 "
                        "[derived]; balls cannot prove a membership (§7)")
@@ -262,7 +263,7 @@ def _matrix(rows: Sequence[Sequence[Any]], exact: bool) -> Any:
 
 def reconstruction(net: SmoothNetwork, jet0: Jet, nums: _Numbers, reasons: list[str]
                    ) -> bool | None:
-    """X8: W_l = G_{l-1}^{-1} V_{l-1}^+ V_l for l = 2..L (smooth.md §4), exactly over Q;
+    """X8: W_l = G_{l-1}^{-1} V_{l-1}^+ V_l for l = 2..L (docs/theory/smooth.md §4), exactly over Q;
     for balls, True when the hypotheses (G_{l-1} invertible, V_{l-1} of full column rank)
     are proved and the enclosure of the right-hand side contains W_l. Exactly, also the
     two-sided diagonal ambiguity V~ = V Lambda of §4 for a fixed sign-and-scale Lambda."""
@@ -309,7 +310,7 @@ def reconstruction(net: SmoothNetwork, jet0: Jet, nums: _Numbers, reasons: list[
 def _ambiguity_holds(Vp: flint.fmpq_mat, Vl: flint.fmpq_mat, d1: Sequence[Fraction],
                      W: list[list[Fraction]]) -> bool:
     """V~_{l-1}^+ V~_l = Lambda_{l-1}^{-1} G_{l-1} W_l Lambda_l for V~ = V Lambda with a
-    fixed diagonal Lambda of signs and scales (smooth.md §4)."""
+    fixed diagonal Lambda of signs and scales (docs/theory/smooth.md §4)."""
     def lam(n: int) -> flint.fmpq_mat:
         return flint.fmpq_mat(n, n, [flint.fmpq((-1) ** k * (k + 2), k + 1) if k == c else 0
                                      for k in range(n) for c in range(n)])
@@ -378,7 +379,7 @@ def _entangled_once(net: SmoothNetwork, at: tuple[Fraction, ...] | None, count: 
     if nums.exact:
         dim: int | None = nums.rank(space)
     else:
-        # dim WW <= bound is structural (range fact, smooth.md §2); a proved lower bound
+        # dim WW <= bound is structural (range fact, docs/theory/smooth.md §2); a proved lower bound
         # equal to it decides the dimension.
         dim = bound if proves_rank_at_least(space, bound) else None
         if dim is None:
@@ -410,11 +411,12 @@ def _entangled_once(net: SmoothNetwork, at: tuple[Fraction, ...] | None, count: 
 
 
 def _counting_reasons(net: SmoothNetwork, r: int, m: int) -> list[str]:
-    """What the dimension count of smooth.md §8 says for (r, m), with its label."""
+    """What the dimension count of docs/theory/smooth.md §8 says for (r, m), with its label."""
     D = net.n_inputs
     out = []
     if not net.pyramidal:
-        out.append(f"not pyramidal (widths {list(net.widths)}; smooth.md §1 needs D >= m_1 "
+        out.append(f"not pyramidal (widths {list(net.widths)}; "
+                   "docs/theory/smooth.md §1 needs D >= m_1 "
                    ">= ... >= m_(L-1)): the reconstruction of docs/theory/smooth.md §4 "
                    "need not apply")
     if r < D:

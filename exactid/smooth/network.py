@@ -10,14 +10,14 @@ File format ``exactid.smooth-network/1``::
      "layers": [{"weight": [[...], ...], "shift": [...]}, ...]}
 
 ``weight`` rows are receiving neurons (as in ``exactid.network/1``), so layer l's matrix is
-the transpose of smooth.md's W_l. Every layer, the last included, is activated and
+the transpose of docs/theory/smooth.md's W_l. Every layer, the last included, is activated and
 centred: neuron i of layer l computes g(t) = phi(t + shift[i]) - phi(shift[i]) of its
 pre-activation t = weight[i] . y, so that every pre-activation is 0 at x = 0.
 
-Numbers: exact ``Fraction`` for polynomial activations (every object of smooth.md is then
-rational); FLINT ``arb`` balls for tanh and the logistic function, whose values at
-rational points are transcendental; NumPy floats only in the ``*_float`` functions used
-by the numerical recovery (smooth.md §5).
+Numbers: exact ``Fraction`` for polynomial activations (every object of
+docs/theory/smooth.md is then rational); FLINT ``arb`` balls for tanh and the logistic function,
+whose values at rational points are transcendental; NumPy floats only in the ``*_float`` functions
+used by the numerical recovery (docs/theory/smooth.md §5).
 """
 
 from __future__ import annotations
@@ -117,10 +117,11 @@ class Jet:
     """Values, gradients and Hessians (with respect to the input x) at one point.
 
     ``z[l][i]`` is the centred pre-activation of neuron (l, i) (without its shift),
-    ``grad_z[l][i]`` its gradient: the local entangled weight v_{l,i}(x) of smooth.md §2;
-    ``d1[l][i]`` and ``d2[l][i]`` are phi' and phi'' at z + shift; ``outputs`` are the
-    values f_j(x) and ``hessians[j]`` Hess f_j(x) (D x D lists), computed by forward
-    propagation of second derivatives, independently of the identity of smooth.md §3.
+    ``grad_z[l][i]`` its gradient: the local entangled weight v_{l,i}(x) of
+    docs/theory/smooth.md §2; ``d1[l][i]`` and ``d2[l][i]`` are phi' and phi'' at z + shift;
+    ``outputs`` are the values f_j(x) and ``hessians[j]`` Hess f_j(x) (D x D lists), computed by
+    forward propagation of second derivatives, independently of the identity of
+    docs/theory/smooth.md §3.
     """
 
     z: tuple[tuple[Any, ...], ...]
@@ -133,11 +134,11 @@ class Jet:
 
 @dataclass(frozen=True)
 class SmoothNetwork:
-    """A network with shifted, centred smooth activations on every layer (smooth.md §1).
+    """A network with shifted, centred smooth activations on every layer (docs/theory/smooth.md §1).
 
     ``weights[l][i][k]`` is the weight from neuron k of layer l-1 (the input when l = 0)
     into neuron i of layer l; ``shifts[l][i]`` is theta_{l,i}. Layers and neurons are
-    0-based (smooth.md numbers layers from 1).
+    0-based (docs/theory/smooth.md numbers layers from 1).
 
     >>> net = SmoothNetwork(Activation("polynomial", (0, 1, Fraction(1, 2))), "sum",
     ...                     (((1, 2),),), ((Fraction(1),),))
@@ -175,7 +176,7 @@ class SmoothNetwork:
 
     @property
     def pyramidal(self) -> bool:
-        """D >= m_1 >= ... >= m_{L-1} (m_L free), smooth.md §1."""
+        """D >= m_1 >= ... >= m_{L-1} (m_L free), docs/theory/smooth.md §1."""
         w = self.widths[:-1]
         return all(a >= b for a, b in zip(w, w[1:]))
 
@@ -238,7 +239,7 @@ class SmoothNetwork:
         return Jet(tuple(zs), tuple(grads), tuple(d1s), tuple(d2s), outputs, hess)
 
     def sensitivities(self, jet: Jet) -> list[list[list[Any]]]:
-        """beta[j][l][i] = d f_j / d y_{l,i} at the point of ``jet`` (smooth.md §3), by
+        """beta[j][l][i] = d f_j / d y_{l,i} at the point of ``jet`` (docs/theory/smooth.md §3), by
         back-propagation."""
         L = self.depth
         mL = len(self.weights[-1])
@@ -257,7 +258,7 @@ class SmoothNetwork:
         return betas
 
     def hessian_by_identity(self, jet: Jet) -> list[list[list[Any]]]:
-        """Hess f_j(x) for every output j, as the sum of smooth.md §3:
+        """Hess f_j(x) for every output j, as the sum of docs/theory/smooth.md §3:
         sum_{l,i} beta^{(j)}_{l,i}(x) phi''(z_{l,i}(x) + theta_{l,i}) v_{l,i}(x) v_{l,i}(x)^T."""
         D = self.n_inputs
         zero = jet.d1[0][0] * 0

@@ -1,7 +1,7 @@
 """Two or more hidden layers on a domain: the necessary conditions N1-N5 of
-theory/deep_global.md 4 (each failure with a verified theta'), visibility of kinks (5.1),
+docs/theory/deep_global.md §4 (each failure with a verified theta'), visibility of kinks (5.1),
 and local identifiability on a designed sample (6). Never a claim of global
-identifiability (deep_global.md 0, 7). Layers and neurons are 0-based."""
+identifiability (docs/theory/deep_global.md §0, §7). Layers and neurons are 0-based."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from .local import degenerate_neurons
 
 __all__ = ["deep_verdict", "visibility"]
 
-LOCAL_ON_DOMAIN = ("deep_global.md 6: C_S on a designed sample inside the domain "
+LOCAL_ON_DOMAIN = ("docs/theory/deep_global.md §6: C_S on a designed sample inside the domain "
                    "(BMB22 Thm 9 [paper] plus restriction [derived])")
 _TS = (Fraction(1), Fraction(2), Fraction(1, 2), Fraction(3))
 
@@ -132,7 +132,7 @@ def _flip(net: Network, l: int, subset, f_prev_x0: list[Fraction]) -> list[Netwo
 
 
 def _invisible_shift(net: Network, l: int, j: int, top: Fraction) -> list[Network]:
-    """E5-type candidates (deep_global.md 5.1-5.2): b_v - s, b_{l+1} + s W[:, j]."""
+    """E5-type candidates (docs/theory/deep_global.md §5.1-5.2): b_v - s, b_{l+1} + s W[:, j]."""
     out = []
     for s in (top, top / 2, top / 4, Fraction(1)):
         if s <= 0:
@@ -147,8 +147,9 @@ def _invisible_shift(net: Network, l: int, j: int, top: Fraction) -> list[Networ
 
 def visibility(net: Network, regions: RegionSet) -> list[dict]:
     """Per hidden neuron: the facets where it alone switches, how many of them show a kink
-    of f (the output affine maps of the two regions differ; deep_global.md 2, 5.1), and the
-    indices (into ``regions.edges``) of the pieces where its kink is invisible."""
+    of f (the output affine maps of the two regions differ;
+    docs/theory/deep_global.md §2, §5.1), and the indices (into ``regions.edges``) of the pieces
+    where its kink is invisible."""
     stats: dict[tuple, list] = {v: [0, []] for v in net.hidden_neurons()}
     for index, e in enumerate(regions.edges):
         if len(e["neurons"]) != 1:
@@ -184,7 +185,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
             return None
         theta, why = found
         return IdentifyResult(
-            "not-identifiable", theorem or f"deep_global.md 4, {name} [derived]", conditions,
+            "not-identifiable", theorem or f"docs/theory/deep_global.md §4, §{name} "
+                                           "[derived]", conditions,
             counterexample=theta, regions=regions, visibility=vis, reasons=[
                 f"{name}; theta' computes the same function on the domain (exact "
                 f"comparison on the common refinement) and is not equivalent ({why})"])
@@ -195,7 +197,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     conditions.append({"name": "N1", "holds": not deg, "witness": {
         "degenerate": [[l, j, case] for l, j, case in deg]}})
     if deg:
-        res = fail("N1 fails", _n1(net, deg), conditions, theorem="deep_global.md 4, N1 [derived]")
+        res = fail("N1 fails", _n1(net, deg), conditions,
+                   theorem="docs/theory/deep_global.md §4, §N1 [derived]")
         if res is not None:
             return res
         reasons.append("N1 fails but no candidate theta' verified")
@@ -216,7 +219,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     for name, bad, build in (("N2a", dead, _n2a), ("N2b", always, _n2b)):
         for l, j in bad:
             res = fail(f"{name} fails for neuron {[l, j]}", build(net, l, j), conditions, count,
-                       theorem=f"deep_global.md 4, {name} [derived]")
+                       theorem=f"docs/theory/deep_global.md §4, §{name} [derived]")
             if res is not None:
                 return res
             reasons.append(f"{name} fails for neuron {[l, j]} but no candidate theta' verified")
@@ -239,13 +242,13 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         res = fail("N4 fails", [_n4_merge(net, l, i, j, c)] + _n3(
                        net, l, [Fraction(k == i) - c * (k == j)
                                 for k in range(net.hidden_widths[l])], Fraction(0)),
-                   conditions, count, theorem="deep_global.md 4, N4 [derived]")
+                   conditions, count, theorem="docs/theory/deep_global.md §4, §N4 [derived]")
         if res is not None:
             return res
     for l, i, j, c in opposite:
         lo = min(_closure_min(net, r, l, j) for r in regions.regions)
         res = fail("N4' fails", _n4_opposite(net, l, i, j, c, lo), conditions, count,
-                   theorem="deep_global.md 4, N4' [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N4' [derived]")
         if res is not None:
             return res
 
@@ -260,7 +263,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         for l, k in dependence]}})
     for l, k in dependence:
         res = fail("N3 fails", _n3(net, l, k[:-1], k[-1]), conditions, count,
-                   theorem="deep_global.md 4, N3 [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N3 [derived]")
         if res is not None:
             return res
 
@@ -279,7 +282,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         {"layer": l, "neurons": list(s)} for l, s, _ in flips]}})
     for l, subset, f_x0 in flips:
         res = fail("N5 fails", _flip(net, l, subset, f_x0), conditions, count,
-                   theorem="deep_global.md 4, N5 [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N5 [derived]")
         if res is not None:
             return res
 
@@ -289,11 +292,13 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         top = max(z[l][j] for z in pre)
         res = fail(f"neuron {[l, j]} has no visible kink (E5 type)",
                    _invisible_shift(net, l, j, top), conditions, count, vis,
-                   "deep_global.md 5.1-5.2, invisible kink, E5-type construction [derived]")
+                   "docs/theory/deep_global.md §5.1-5.2, invisible kink, E5-type construction "
+                   "[derived]")
         if res is not None:
             return res
-        reasons.append(f"neuron {[l, j]} has no visible kink on the domain (deep_global.md "
-                       "5.1); no E5-type theta' verified")
+        reasons.append(f"neuron {[l, j]} has no visible kink on the domain "
+                       "(docs/theory/deep_global.md "
+                       "§5.1); no E5-type theta' verified")
     if progress:
         progress("designing a sample")
     design = design_sample(net, domain, seed=seed, regions=regions)
@@ -309,18 +314,20 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
             reasons=reasons + [
                 "N1-N5 pass; C_S holds on the designed sample, so theta is locally "
                 "identifiable from its values on the domain; global identifiability of a "
-                "network with two or more hidden layers is never claimed (deep_global.md 0)"],
+                "network with two or more hidden layers is never claimed "
+                "(docs/theory/deep_global.md §0)"],
             regions=count, visibility=vis, design=summary)
     if design.rank_jacobian is None:
         why = (f"N1-N5 pass; the local rank test does not apply to the designed sample "
                f"({design.verdict}): " + "; ".join(design.local.reasons))
     else:
         why = (f"N1-N5 pass; the designed sample gives rank {design.rank_jacobian} < D = "
-               f"{design.dimension} ({design.verdict}); by Lemma 6.1 of deep_global.md no "
+               f"{design.dimension} ({design.verdict}); by Lemma 6.1 of "
+               "docs/theory/deep_global.md no "
                "finite sample in the domain satisfies C_S, which is not a proof of "
                "non-identifiability")
     return IdentifyResult(
-        "undecided", "none (deep_global.md 7: diagnostics only)", conditions,
+        "undecided", "none (docs/theory/deep_global.md §7: diagnostics only)", conditions,
         reasons=reasons + [why], regions=count, visibility=vis, design=summary)
 
 
@@ -334,7 +341,7 @@ def _proportional(a: list[Fraction], b: list[Fraction]) -> Fraction | None:
 
 
 def _closure_min(net: Network, region, l: int, j: int) -> Fraction:
-    """min of z_{l,j} over the closure of a region (exact LP, deep_global.md 3.3); the
+    """min of z_{l,j} over the closure of a region (exact LP, docs/theory/deep_global.md §3.3); the
     affine form is read off the designed points x0, x0 + delta e_i of the region."""
     pts = region_points(region)
     vals = [net.preactivations(p)[l][j] for p in pts]
@@ -347,7 +354,7 @@ def _closure_min(net: Network, region, l: int, j: int) -> Fraction:
 
 def _input_span(net: Network, l: int, pre, xd) -> tuple[list[list[Fraction]], list[Fraction]]:
     """A basis of U_{l-1} = span{f_{l-1}(x) - f_{l-1}(x0)} over the designed sample
-    (deep_global.md 4, N5; Lemma 6.1), and f_{l-1}(x0)."""
+    (docs/theory/deep_global.md §4, §N5; Lemma 6.1), and f_{l-1}(x0)."""
     if l == 0:
         d = net.n_inputs
         return [[Fraction(int(i == k)) for i in range(d)] for k in range(d)], \

@@ -1,9 +1,10 @@
 """Identifiability on a domain: the verdict type, the dispatch, and the exact checks of
-counterexamples (theory/shallow.md 4, 6.5; theory/deep_global.md 4, 7).
+counterexamples (docs/theory/shallow.md §4, §6.5; docs/theory/deep_global.md §4, §7).
 
 A counterexample theta' is only reported after two exact checks: ``compare`` finds
 f_theta' = f_theta on the whole domain (common refinement of the regions), and the ~P test
-(canonical forms, shallow.md 1.1, deep_global.md 1.1) says "not equivalent".
+(canonical forms, docs/theory/shallow.md §1.1,
+docs/theory/deep_global.md §1.1) says "not equivalent".
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..symmetry import equivalence
 
 __all__ = ["IdentifyResult", "identify", "not_applicable", "verified_counterexample"]
 
-SHALLOW = "shallow theorem of theory/shallow.md 2 (derived; reconstruction of SG22's claim)"
+SHALLOW = "shallow theorem of docs/theory/shallow.md §2 (derived; reconstruction of SG22's claim)"
 
 
 @dataclass
@@ -75,24 +76,28 @@ def verified_counterexample(net: Network, domain: Domain,
 
 
 def not_applicable(reason: str) -> IdentifyResult:
-    """The verdict for hypotheses that are not met: an invalid domain (shallow.md 6.1) or
-    a network without a hidden layer (deep_global.md 7)."""
-    return IdentifyResult("not-applicable", "none: the hypotheses are not met (shallow.md "
-                          "6.1, deep_global.md 7)", [], reasons=[reason])
+    """The verdict for hypotheses that are not met: an invalid domain
+    (docs/theory/shallow.md §6.1) or a network without a hidden layer
+    (docs/theory/deep_global.md §7)."""
+    return IdentifyResult("not-applicable", "none: the hypotheses are not met "
+                                            "(docs/theory/shallow.md "
+                          "§6.1, docs/theory/deep_global.md §7)", [], reasons=[reason])
 
 
 def identify(net: Network, domain: Domain, *, seed: int | None = None,
              progress: Callable[[str], None] | None = None) -> IdentifyResult:
     """Decide identifiability of ``net`` from its function on ``domain``.
 
-    One hidden layer: the shallow theorem (shallow.md 2-4), exact both ways. Two or more:
-    the necessary conditions N1-N5 of deep_global.md 4 with verified counterexamples,
-    visibility (5.1), and local identifiability on a designed sample (6); never a claim of
-    global identifiability (deep_global.md 0, 7).
+    One hidden layer: the shallow theorem
+    (docs/theory/shallow.md §2-4), exact both ways. Two or more: the necessary conditions N1-N5 of
+    docs/theory/deep_global.md §4 with verified counterexamples, visibility (5.1), and local
+    identifiability on a designed sample (6); never a claim of global identifiability
+    (docs/theory/deep_global.md §0, §7).
     """
     if net.depth < 2:
-        return not_applicable("the network has no hidden layer: the theorems of shallow.md "
-                              "and deep_global.md need at least one")
+        return not_applicable("the network has no hidden layer: the theorems of "
+                              "docs/theory/shallow.md "
+                              "and docs/theory/deep_global.md need at least one")
     if domain.dim != net.n_inputs:
         raise InputError(f"the domain has dimension {domain.dim}, the network expects "
                          f"{net.n_inputs} inputs")

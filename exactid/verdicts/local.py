@@ -1,13 +1,14 @@
-"""Local identifiability of a ReLU network from a finite sample (``theory/local.md`` 9).
+"""Local identifiability of a ReLU network from a finite sample (``docs/theory/local.md`` §9).
 
 Verdicts and what backs them:
 
 - ``locally-identifiable``: condition C_S, rank Gamma = D (Bona-Pellissier, Malgouyres,
-  Bachoc, NeurIPS 2022, Theorem 9; local.md 8).
+  Bachoc, NeurIPS 2022, Theorem 9; docs/theory/local.md §8).
 - ``not-locally-identifiable``: C_N fails, R_Gamma = R_A < D (same paper, Theorem 8), or
-  a hidden neuron never / always active on X (local.md 10, derived).
+  a hidden neuron never / always active on X (docs/theory/local.md §10, derived).
 - ``inconclusive``: R_Gamma < R_A and R_Gamma < D (the gap: no theorem applies).
-- ``not-applicable``: theta in S (local.md 3.1) or a sample on a kink (local.md 3.3).
+- ``not-applicable``: theta in S (docs/theory/local.md §3.1) or a sample on a kink
+(docs/theory/local.md §3.3).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ _DEGENERATE = {"zero-outgoing": "all outgoing weights are zero",
 
 @dataclass(frozen=True)
 class LocalResult:
-    """Everything the local decision procedure established (local.md 9).
+    """Everything the local decision procedure established (docs/theory/local.md §9).
 
     Layers and neurons are 0-based; hidden layer 0 is the first hidden layer.
     ``rank_activation`` is None when the verdict did not need it; in the gap,
@@ -99,9 +100,10 @@ class LocalResult:
 
 def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
                   seed: int | None = None) -> int:
-    """The exact rank of Gamma on ``samples`` (local.md 5-6), proved by a minor and kernel
-    vectors (``linalg.certified_rank``), without the activation rank R_A. Requires theta
-    not in S and no sample on a kink (InputError otherwise)."""
+    """The exact rank of Gamma on ``samples``
+    (docs/theory/local.md §5-6), proved by a minor and kernel vectors (``linalg.certified_rank``),
+    without the activation rank R_A. Requires theta not in S and no sample on a kink (InputError
+    otherwise)."""
     xs = as_samples(samples, net.n_inputs)
     acts = net.activations(xs)
     if degenerate_neurons(net) or acts.zeros:
@@ -112,7 +114,7 @@ def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
 
 
 def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
-    """Hidden neurons that put theta in S (local.md 3.1), with the case."""
+    """Hidden neurons that put theta in S (docs/theory/local.md §3.1), with the case."""
     found = []
     for l, j in net.hidden_neurons():
         if all(row[j] == 0 for row in net.weights[l + 1]):
@@ -124,7 +126,7 @@ def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
 
 def activation_perturbation(net: Network, layer: int, neuron: int, case: str,
                             t: Fraction) -> Network:
-    """theta~_t of local.md 10.1 (``never-active``) or 10.2 (``always-active``)."""
+    """theta~_t of docs/theory/local.md §10.1 (``never-active``) or 10.2 (``always-active``)."""
     biases = [list(b) for b in net.biases]
     if case == "never-active":
         biases[layer][neuron] -= t
@@ -194,7 +196,7 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int |
 
     References
     ----------
-    ``theory/local.md`` section 9 (procedure), 8 (Theorems 8 and 9 of BMB22), 10
+    ``docs/theory/local.md`` §9 (procedure), 8 (Theorems 8 and 9 of BMB22), 10
     (activation certificates), 12 (certificates).
 
     Examples
@@ -225,7 +227,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int |
 
 
 class _Procedure:
-    """The steps of the decision procedure (local.md 9), each returning a result or None.
+    """The steps of the decision procedure
+    (docs/theory/local.md §9), each returning a result or None.
 
     Every verdict is decided from proved numbers only: ranks come from ``CertifiedRank``
     (a non-singular minor and verified kernel vectors), never from a prime that failed.
@@ -264,14 +267,16 @@ class _Procedure:
                            warnings=warnings, **self.base, **extra)
 
     def degenerate(self) -> LocalResult | None:
-        """Step 2: theta in S (local.md 3.1) gives not-applicable."""
+        """Step 2: theta in S (docs/theory/local.md §3.1) gives not-applicable."""
         degenerate = degenerate_neurons(self.net)
         if not degenerate:
             return None
         l, j, case = degenerate[0]
         reasons = [f"hidden layer {dl} neuron {dj}: {_DEGENERATE[dc]}; theta is in S, so "
-                   "Theorems 8 and 9 do not apply (local.md 3.1)" for dl, dj, dc in degenerate]
-        return self.finish("not-applicable", "none: theta in S (local.md 3.1)", reasons,
+                   "Theorems 8 and 9 do not apply "
+                   "(docs/theory/local.md §3.1)" for dl, dj, dc in degenerate]
+        return self.finish("not-applicable", "none: theta in S "
+                                             "(docs/theory/local.md §3.1)", reasons,
                            "degenerate-neuron", {"neuron": [l, j], "case": case},
                            pattern_bound=None, frozen_edges=[])
 
@@ -282,12 +287,13 @@ class _Procedure:
         i, l, j = acts.zeros[0]
         reasons = [f"sample {si} lies exactly on the kink of hidden layer {sl} neuron {sj} "
                    "(pre-activation 0): theta not in Delta_X is not verified, so no theorem "
-                   "is applied (local.md 3.3)" for si, sl, sj in acts.zeros[:10]]
+                   "is applied (docs/theory/local.md §3.3)" for si, sl, sj in acts.zeros[:10]]
         if len(acts.zeros) > 10:
             reasons.append(f"... {len(acts.zeros) - 10} more samples on kinks")
         reasons += _activation_notes(self.never, self.always)
         frozen = [[e.layer, e.neuron, e.target] for e in frozen_edges(self.net)]
-        return self.finish("not-applicable", "none: a sample lies on a kink (local.md 3.3)",
+        return self.finish("not-applicable", "none: a sample lies on a kink "
+                                             "(docs/theory/local.md §3.3)",
                            reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
                            pattern_bound=None, frozen_edges=frozen)
 
@@ -312,13 +318,13 @@ class _Procedure:
         if n * nout < d:
             reasons.append(f"n * N_L = {n * nout} < D = {d}: C_S is impossible with this "
                            f"sample size (at least {-(-d // nout)} samples are needed, "
-                           "local.md 11)")
+                           "docs/theory/local.md §11)")
             possible = False
         elif nout * pattern_bound < d:
             reasons.append(f"N_L * pattern bound = {nout * pattern_bound} < D = {d}: C_S is "
-                           "impossible (local.md 7)")
+                           "impossible (docs/theory/local.md §7)")
             possible = False
-        if self.never or self.always:  # local.md 10: R_Gamma < D, C_S cannot hold
+        if self.never or self.always:  # docs/theory/local.md §10: R_Gamma < D, C_S cannot hold
             return self.activation_or_theorem8(data, columns, acts, rng, reasons, frozen_doc,
                                                extra)
         minor = _gamma_minor(data, columns, rng)
@@ -374,7 +380,7 @@ class _Procedure:
         if gram is not None:
             r_a, r_a_lower = nout * gram.rank, None
             reasons.append(f"R_Gamma = {r} < R_A = {r_a} and R_Gamma < D: the gap, where "
-                           "Theorems 8 and 9 draw no conclusion (local.md 8)")
+                           "Theorems 8 and 9 draw no conclusion (docs/theory/local.md §8)")
             evidence.update(gram_minor=_minor_doc(gram.minor), **gram_kernel)
         else:
             assert lower is not None
@@ -382,18 +388,21 @@ class _Procedure:
             reasons.append(f"R_Gamma = {r} < {r_a_lower} <= R_A (a {lower.size} x "
                            f"{lower.size} minor of the Gram matrix non-singular modulo "
                            f"{lower.prime}) and R_Gamma < D: the gap, where Theorems 8 and "
-                           "9 draw no conclusion (local.md 8); R_A itself is not needed")
+                           "9 draw no conclusion "
+                           "(docs/theory/local.md §8); R_A itself is not needed")
             evidence.update(gram_minor=_minor_doc(lower), gram_kernel=[],
                             gram_kernel_minor=_minor_doc(None, columns=False))
-        return self.finish("inconclusive", "none: the gap between C_S and C_N (local.md 8)",
+        return self.finish("inconclusive", "none: the gap between C_S and C_N "
+                                           "(docs/theory/local.md §8)",
                            reasons, "gap", evidence, rank_j=r, rank_a=r_a,
                            rank_activation_lower=r_a_lower, **extra)
 
     def gram_minor(self, data: Any, acts: Any, rng: random.Random, need: int) -> Minor | None:
         """A ``need`` x ``need`` minor of the Gram matrix G non-singular modulo a prime,
-        proving R_A >= N_L need (local.md 7), or None when the prime finds none. A principal
-        submatrix of G is the Gram matrix of those samples: a random subset a little larger
-        than ``need`` is tried first, then all samples. Indices are sample indices."""
+        proving R_A >= N_L need
+        (docs/theory/local.md §7), or None when the prime finds none. A principal submatrix of G is
+        the Gram matrix of those samples: a random subset a little larger than ``need`` is tried
+        first, then all samples. Indices are sample indices."""
         n = len(self.xs)
         if need > n:
             return None
@@ -410,7 +419,7 @@ class _Procedure:
         return None
 
     def gram(self, data: Any, acts: Any, rng: random.Random) -> tuple[CertifiedRank, dict]:
-        """rank G, proved (local.md 7), and its kernel as Theorem 8 evidence."""
+        """rank G, proved (docs/theory/local.md §7), and its kernel as Theorem 8 evidence."""
         xs_int, dx = data.samples_int
         gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
         self.progress(f"rank of the Gram matrix ({gram.rank})")
@@ -420,8 +429,9 @@ class _Procedure:
     def activation_or_theorem8(self, data: Any, columns: Sequence[int], acts: Any,
                                rng: random.Random, reasons: list[str], frozen_doc: list,
                                extra: dict) -> LocalResult:
-        """A neuron never or always active: not locally identifiable either way; local.md 9
-        names Theorem 8 when R_Gamma = R_A, the activation certificate otherwise.
+        """A neuron never or always active: not locally identifiable either way;
+        docs/theory/local.md §9 names Theorem 8 when R_Gamma = R_A, the activation certificate
+        otherwise.
 
         The incoming weights and the bias of a never-active neuron are zero columns of
         Gamma (its backpropagated gradient is zero at every sample), so R_Gamma <= D - z;
@@ -458,8 +468,9 @@ class _Procedure:
         d, nout = self.net.dimension, self.net.n_outputs
         reasons.append(f"C_S holds: rank Gamma = D = {d}, proved by a {d} x {d} minor "
                        f"non-singular modulo {minor.prime}; theta is locally identifiable "
-                       f"from X (Theorem 9 of {PAPER}; local.md 8)")
-        return self.finish("locally-identifiable", f"Theorem 9 of {PAPER} (local.md 8)",
+                       f"from X (Theorem 9 of {PAPER}; docs/theory/local.md §8)")
+        return self.finish("locally-identifiable", f"Theorem 9 of {PAPER} "
+                                                   "(docs/theory/local.md §8)",
                            reasons, "C_S",
                            {"frozen_edges": frozen_doc, "prime": minor.prime,
                             "rows": [[r // nout, r % nout] for r in minor.rows]},
@@ -471,8 +482,9 @@ class _Procedure:
         r, d = minor.size, self.net.dimension
         reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
         reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
-                       f"identifiable from X (Theorem 8 of {PAPER}; local.md 8)")
-        return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} (local.md 8)",
+                       f"identifiable from X (Theorem 8 of {PAPER}; docs/theory/local.md §8)")
+        return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} "
+                                                       "(docs/theory/local.md §8)",
                            reasons + _activation_notes(self.never, self.always), "theorem-8",
                            {"frozen_edges": frozen_doc, "prime": minor.prime,
                             "jacobian_minor": _minor_doc(minor, self.net.n_outputs),
@@ -481,12 +493,13 @@ class _Procedure:
 
     def activation(self, r_a: int | None, r_low: int | None, reasons: list[str],
                    extra: dict) -> LocalResult:
-        """A neuron never or always active on X (local.md 10): a direct proof."""
+        """A neuron never or always active on X (docs/theory/local.md §10): a direct proof."""
         case = "never-active" if self.never else "always-active"
         l, j = (self.never or self.always)[0]
         perturbed = activation_perturbation(self.net, l, j, case, Fraction(1))
         return self.finish("not-locally-identifiable",
-                           f"activation certificate, {case} neuron (local.md 10, derived)",
+                           f"activation certificate, {case} neuron "
+                           "(docs/theory/local.md §10, derived)",
                            reasons + _activation_notes(self.never, self.always), case,
                            {"neuron": [l, j], "t": 1,
                             "perturbed_network": network_to_doc(perturbed),
@@ -534,8 +547,8 @@ def _true_kernel(rank: CertifiedRank, scale: Sequence[Fraction],
 def _activation_notes(never: list, always: list) -> list[str]:
     notes = [f"hidden layer {l} neuron {j} is never active on X: lowering its bias keeps "
              "f(X) and changes phi, so theta is not locally identifiable from X "
-             "(local.md 10.1)" for l, j in never]
+             "(docs/theory/local.md §10.1)" for l, j in never]
     notes += [f"hidden layer {l} neuron {j} is always active on X: raising its bias and "
-              "compensating downstream keeps f(X) and changes phi (local.md 10.2)"
+              "compensating downstream keeps f(X) and changes phi (docs/theory/local.md §10.2)"
               for l, j in always]
     return notes

@@ -1,5 +1,5 @@
 """One hidden layer on a bounded convex domain: conditions (i)-(iv) of the shallow theorem
-(theory/shallow.md 2, checked as in 6) and the counterexample of section 4 for the first
+(docs/theory/shallow.md §2, checked as in 6) and the counterexample of section 4 for the first
 condition that fails. Neurons are 0-based."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def _vec(v) -> list[str]:
 
 def neuron_range(w: Vec, b: Fraction, domain: Domain) -> tuple[Fraction, Vec, Fraction, Vec]:
     """(min, argmin, max, argmax) of z(x) = w . x + b over the domain, exact
-    (deep_global.md 3.3; for w = 0 any point of the domain)."""
+    (docs/theory/deep_global.md §3.3; for w = 0 any point of the domain)."""
     hi = maximize(list(w), domain.a, domain.b)
     lo = maximize([-v for v in w], domain.a, domain.b)
     return b - lo.value, lo.point, b + hi.value, hi.point
@@ -44,7 +44,7 @@ def _inside(point: Vec, centre: Vec, z) -> Vec:
 
 
 def shallow_verdict(net: Network, domain: Domain) -> IdentifyResult:
-    """The shallow theorem (shallow.md 2): "identifiable" when (i)-(iv) hold, otherwise
+    """The shallow theorem (docs/theory/shallow.md §2): "identifiable" when (i)-(iv) hold, otherwise
     "not-identifiable" with the theta' of section 4 for the first failed condition,
     verified exactly (equal on the domain, not ~P theta)."""
     w, b = net.weights[0], net.biases[0]
@@ -99,24 +99,27 @@ def shallow_verdict(net: Network, domain: Domain) -> IdentifyResult:
 
     if not failures:
         return IdentifyResult("identifiable", SHALLOW, conditions, reasons=[
-            "conditions (i)-(iv) of the shallow theorem hold (shallow.md 2-3)"])
+            "conditions (i)-(iv) of the shallow theorem hold (docs/theory/shallow.md §2-3)"])
     name, data, extra = failures[0]
     cand = _construction(net, name, data, extra, domain)
     found = verified_counterexample(net, domain, [cand])
     if found is None:
-        raise CertificationError(f"the construction of shallow.md 4 for condition ({name}) "
+        raise CertificationError("the construction of "
+                                 f"docs/theory/shallow.md §4 for condition ({name}) "
                                  "did not verify; please report this network")
     theta, why = found
     return IdentifyResult(
-        "not-identifiable", f"shallow.md 4, construction for condition ({name}) [derived]",
+        "not-identifiable", f"docs/theory/shallow.md §4, construction for condition ({name}) "
+                            "[derived]",
         conditions, counterexample=theta, reasons=[
-            f"condition ({name}) fails; theta' of shallow.md 4 computes the same function on "
+            f"condition ({name}) fails; theta' of "
+            "docs/theory/shallow.md §4 computes the same function on "
             f"the domain (exact comparison on the common refinement) and is not equivalent "
             f"to theta ({why})"])
 
 
 def _twins(w, b) -> list[tuple[int, int, Fraction]]:
-    """Pairs i < j with (w_j, b_j) = mu (w_i, b_i), mu != 0 (shallow.md 6.3)."""
+    """Pairs i < j with (w_j, b_j) = mu (w_i, b_i), mu != 0 (docs/theory/shallow.md §6.3)."""
     keys: dict[tuple, list[int]] = {}
     out = []
     for j, (row, bj) in enumerate(zip(w, b)):
@@ -136,7 +139,7 @@ def _twins(w, b) -> list[tuple[int, int, Fraction]]:
 
 
 def _construction(net: Network, name: str, data, extra, domain: Domain) -> Network:
-    """theta' of shallow.md 4 for the failed condition."""
+    """theta' of docs/theory/shallow.md §4 for the failed condition."""
     w = [list(r) for r in net.weights[0]]
     b = list(net.biases[0])
     w2 = [list(r) for r in net.weights[1]]

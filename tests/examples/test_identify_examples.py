@@ -1,5 +1,5 @@
-"""examples/identify: every network keeps its expected verdict (shallow.md 7,
-deep_global.md 5.2-5.3), its counterexample is verified, and its proof re-checks."""
+"""examples/identify: every network keeps its expected verdict (docs/theory/shallow.md §7,
+docs/theory/deep_global.md §5.2-5.3), its counterexample is verified, and its proof re-checks."""
 
 import json
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""The exact test vectors of theory/local.md section 13."""
+"""The exact test vectors of docs/theory/local.md §13."""
 
 import json
 from fractions import Fraction
@@ -29,7 +29,7 @@ from vectors import B131, TABLE_131, W131  # noqa: E402
 
 NET_131 = Network.from_lists(W131, B131)
 X_131 = [x for x, _, _ in TABLE_131]
-# k range -> (never, always), 1-based (layer, neuron) as in local.md
+# k range -> (never, always), 1-based (layer, neuron) as in docs/theory/local.md
 PREFIX_131 = [
     (range(1, 3), {(1, 2), (2, 2)}, {(1, 1), (1, 3), (2, 1)}),
     (range(3, 5), {(1, 2)}, {(1, 1), (1, 3), (2, 1)}),
@@ -178,7 +178,7 @@ def test_133_gap():
 @pytest.mark.parametrize(("net", "xs"), [(NET_131, X_131), (NET_132, X_132),
                                          (NET_133, X_133)])
 def test_rank_j_is_rank_gamma_for_every_nonzero_frozen_choice(net, xs):
-    # local.md 13.4: deleting any non-zero outgoing edge per hidden neuron gives rank J
+    # docs/theory/local.md §13.4: deleting any non-zero outgoing edge per hidden neuron gives rank J
     j_full = jacobian(net, xs)
     r = rank(j_full)
     choices = []

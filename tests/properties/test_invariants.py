@@ -1,4 +1,5 @@
-"""Invariants of local.md 1.6, 2, 5.3 and 7, checked exactly on random small networks."""
+"""Invariants of
+docs/theory/local.md §1.6, §2, §5.3 and §7, checked exactly on random small networks."""
 
 from fractions import Fraction
 
@@ -109,7 +110,7 @@ def test_gram_matrix_equals_alpha_alpha_transpose(net, data):
 
 @given(nets(TINY))
 def test_path_norm_identity(net):
-    # local.md 2.6 item 2: sum |phi(theta)| = sum_k f_{|theta|}(1)[k]
+    # docs/theory/local.md §2.6 item 2: sum |phi(theta)| = sum_k f_{|theta|}(1)[k]
     total = sum(abs(v) for row in path_lifting(net) for v in row)
     assert total == sum(abs_network(net)([1] * net.n_inputs))
 
@@ -140,7 +141,7 @@ def test_rescaling_tangents_are_in_the_kernel(net, data):
     for t in tangents:
         assert any(v != 0 for v in t)
         assert all(sum((a * b for a, b in zip(row, t)), F(0)) == 0 for row in j_full)
-    # the H tangents are linearly independent (local.md 5.3 item 2)
+    # the H tangents are linearly independent (docs/theory/local.md §5.3 item 2)
     assert rank(tangents) == net.n_hidden
 
 
@@ -208,6 +209,6 @@ def test_negated_neuron_is_not_equivalent(net, data):
     assert result.equivalent is False
     assert result.obstruction
     assert canonical_form(other).network != canonical_form(net).network
-    # but phi cannot tell them apart (local.md 2.5: never test ~ by phi alone)
+    # but phi cannot tell them apart (docs/theory/local.md §2.5: never test ~ by phi alone)
     if net.n_hidden <= 4:
         assert path_lifting(other) == path_lifting(net)

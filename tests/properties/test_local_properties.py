@@ -73,7 +73,7 @@ def test_ranks_agree_with_independent_exact_ranks(case):
     r_a = net.n_outputs * rank(gram_matrix(net, xs))
     if result.rank_activation is not None:
         assert result.rank_activation == r_a
-    assert r_gamma <= r_a  # local.md 8: R_Gamma <= R_A always
+    assert r_gamma <= r_a  # docs/theory/local.md §8: R_Gamma <= R_A always
     assert (result.params, result.hidden, result.dimension) == \
         (net.n_params, net.n_hidden, net.dimension)
     assert result.samples == len(xs) and result.outputs == net.n_outputs
@@ -208,8 +208,8 @@ def test_certificates_are_accepted_and_corruptions_rejected(case, data):
         assert verdict.messages
 
 
-# local.md 13.3 with W_1 doubled and X halved: the same function on the sample, the same
-# patterns and ranks, but fractional samples.
+# docs/theory/local.md §13.3 with W_1 doubled and X halved: the same function on the sample, the
+# same patterns and ranks, but fractional samples.
 W133 = [[[-1, -3], [3, 1], [-2, -1]], [[-1, -3, -2], [-2, -1, 1]]]
 B133 = [[-2, 2, -1], [2, 2]]
 X133 = [(0, 3), (1, 3), (3, -3), (-4, 0), (2, 1), (2, -1), (0, -3), (0, 4)]
