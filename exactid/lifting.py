@@ -87,36 +87,34 @@ def activation_operator(net: Network,
     return rows
 
 
-def _gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations
-                  ) -> tuple[flint.fmpz_mat, int]:
-    """Return (G_int, s) with G = G_int / s the Gram matrix of
-    docs/theory/local.md §7, for the samples ``xs / dx``.
+def gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations,
+                 cols: Sequence[int] | None = None) -> np.ndarray:
+    """The columns ``cols`` (default: all) of G_int = G * dx^2, G the Gram matrix of
+    docs/theory/local.md §7 for the samples ``xs / dx``, as a NumPy array of Python integers:
 
     G[i, j] = <x^i, x^j> prod_l c_l(i, j) + sum_m prod_{l >= m} c_l(i, j) + 1.
     """
     n = xs.nrows()
-    inner = np.array([int(e) for e in (xs * xs.transpose()).entries()],
-                     dtype=object).reshape(n, n)
-    counts = []
-    for layer in acts.active:
-        counts.append((layer @ layer.T).astype(object))
+    cols = list(range(n)) if cols is None else list(cols)
+    picked = flint.fmpz_mat([[xs[j, a] for a in range(xs.ncols())] for j in cols]) \
+        if cols else flint.fmpz_mat(0, xs.ncols())
+    inner = np.array([int(e) for e in (xs * picked.transpose()).entries()],
+                     dtype=object).reshape(n, len(cols))
     scale = dx * dx
-    tail = np.ones((n, n), dtype=object)
-    total = np.full((n, n), scale, dtype=object)  # the "+ 1" term, scaled
-    for c in reversed(counts):
-        tail = tail * c
+    tail = np.ones((n, len(cols)), dtype=object)
+    total = np.full((n, len(cols)), scale, dtype=object)  # the "+ 1" term, scaled
+    for layer in reversed(acts.active):
+        tail = tail * (layer @ layer[cols].T).astype(object)
         total = total + scale * tail
-    total = total + inner * tail
-    return flint.fmpz_mat(n, n, [int(v) for v in total.ravel()]), scale
+    return total + inner * tail
 
 
 def gram_matrix(net: Network, samples: Sequence[Sequence[Fraction]]) -> list[list[Fraction]]:
     """The Gram matrix G = alpha alpha^T as Fractions, computed without alpha
     (docs/theory/local.md §7)."""
     fp = net.forward(samples)
-    g, s = _gram_integer(fp.post[0], fp.post_den[0], fp.activations)
-    n = g.nrows()
-    return [[Fraction(int(g[i, j]), s) for j in range(n)] for i in range(n)]
+    g, s = gram_integer(fp.post[0], fp.post_den[0], fp.activations), fp.post_den[0] ** 2
+    return [[Fraction(int(v), s) for v in row] for row in g]
 
 
 def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> ExactMatrix:
@@ -133,32 +131,37 @@ def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> Exa
         return gram_residues(xs_int, dx, acts, p)
 
     def exact() -> flint.fmpz_mat:
-        return _gram_integer(xs_int, dx, acts)[0]
+        return flint.fmpz_mat(n, n, gram_integer(xs_int, dx, acts).ravel().tolist())
 
     return ExactMatrix((n, n), residues, exact)
 
 
 def gram_residues(xs_int: flint.fmpz_mat, dx: int, acts: Activations, p: int,
-                  rows: Sequence[int] | None = None) -> np.ndarray:
-    """G_int modulo p (``gram_exact_matrix``), or its principal submatrix on ``rows``:
-    a principal submatrix of a Gram matrix is the Gram matrix of those samples, so its
-    rank is a lower bound on rank G."""
+                  rows: Sequence[int] | None = None,
+                  cols: Sequence[int] | None = None) -> np.ndarray:
+    """G_int modulo p (``gram_exact_matrix``), or its submatrix G_int[rows, cols] (``cols``
+    defaults to ``rows``: a principal submatrix of a Gram matrix is the Gram matrix of those
+    samples, so its rank is a lower bound on rank G), for a prime p < 2^26."""
     x = fmpz_residues(xs_int, p)
     masks = list(acts.active)
-    if rows is not None:
-        x, masks = x[list(rows)], [m[list(rows)] for m in masks]
+    if max((m.shape[1] for m in masks), default=0) >= 2**25:
+        raise ValueError("hidden layers wider than 2**25 are not supported")
+    r_idx = list(range(x.shape[0])) if rows is None else list(rows)
+    c_idx = r_idx if cols is None else list(cols)
     # G_int = dx^2 (1 + sum_l T_l) + <x, x> T_1 with T_l = c_l c_(l+1) ... c_(L-1)
     # (docs/theory/local.md §7), computed in float64 on integers whose magnitude is tracked: a
     # product or sum is reduced modulo p (exactid.modular) only when its bound would pass 2^50, so
     # every intermediate value is an exact integer.
     h = (p - 1) // 2
     limit = 2**50
-    inner = matmul_centred(x, x.T.copy(), p).T  # symmetric: the C-ordered view is the same
+    # <x^i, x^j> as the transpose (a C-ordered view) of the Fortran-ordered product
+    inner = matmul_centred(x[c_idx], x[r_idx].T.copy(), p).T
     tail = tails = counts = None
     t_bound = s_bound = 1
     for layer in reversed(masks):
         bits = layer.astype(np.float64)
-        counts = np.matmul(bits, bits.T, out=counts)  # co-activation counts <= width: exact
+        # co-activation counts <= width < 2^25: exact
+        counts = np.matmul(bits[r_idx], bits[c_idx].T, out=counts)
         width = max(layer.shape[1], 1)
         if tail is None:
             tail, counts, t_bound = counts, None, width

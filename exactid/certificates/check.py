@@ -490,14 +490,39 @@ def _kernel(columns: Any, length: int, ev: dict, name: str, count: int, p: int,
     p = _minor_prime(minor, p, f"evidence.{name}_minor", done)
     _require(_nonsingular_mod([[vec[a] for vec in vectors] for a in rows], p),
              f"evidence.{name}_minor: singular modulo the prime")
-    support = [a for a in range(length) if any(vec[a] for vec in vectors)]
-    if support:
-        k = flint.fmpq_mat(len(support), count, [vec[a] for a in support for vec in vectors])
-        m = columns(support).numer_denom()[0]  # M times a common denominator
-        _require((m * k.numer_denom()[0]).is_zero(),
-                 f"evidence.{name}: the product with the matrix is not zero")
+    for group, members in _components(vectors, length):
+        k = flint.fmpz_mat(len(group), len(members),
+                           [vectors[b][a] for a in group for b in members])
+        m = columns(group).numer_denom()[0]  # M[:, group] times a common denominator
+        _require((m * k).is_zero(), f"evidence.{name}: the product with the matrix is not zero")
     done.append(f"{name}: {count} independent exact kernel vectors, so rank <= "
                 f"{length - count}")
+
+
+def _components(vectors: list[list[int]], length: int) -> list[tuple[list[int], list[int]]]:
+    """Group the vectors whose supports overlap (connected components): M K = 0 holds iff
+    M[:, S] K[S, B] = 0 for each group B of vectors and the union S of their supports,
+    and only those columns of M are needed."""
+    parent = list(range(length))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    supports = [[a for a, v in enumerate(vec) if v] for vec in vectors]
+    for support in supports:
+        for a in support[1:]:
+            parent[root(a)] = root(support[0])
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for a in range(length):
+        if any(vec[a] for vec in vectors):
+            groups.setdefault(root(a), ([], []))[0].append(a)
+    for b, support in enumerate(supports):
+        if support:
+            groups[root(support[0])][1].append(b)
+    return list(groups.values())
 
 
 def _gram_columns(t: _Theta) -> Any:
@@ -532,6 +557,16 @@ def _check_cs(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     _claim_ranks(claim, t.D, None)
 
 
+def _pattern_bound(t: _Theta) -> int:
+    """Sum over the distinct activation patterns of X of min(#samples, N_0 + 1): an upper
+    bound on rank alpha (docs/theory/local.md §7)."""
+    counts: dict[tuple, int] = {}
+    for i in range(t.n):
+        key = tuple(z > 0 for l in range(t.L - 1) for z in t.zs[l][i])
+        counts[key] = counts.get(key, 0) + 1
+    return sum(min(c, t.widths[0] + 1) for c in counts.values())
+
+
 def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     p, free = _prime(ev, done), _free_columns(t, ev, done)
     _not_in_s(t, done)
@@ -540,8 +575,14 @@ def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     q = len(_list(ev.get("gram_kernel"), "evidence.gram_kernel"))
     _require(q <= t.n, "evidence.gram_kernel: more vectors than samples")
     _kernel(_gram_columns(t), t.n, ev, "gram_kernel", q, p, done)
-    _require(r == t.outs * (t.n - q), f"evidence: minor size r = {r} differs from "
-                                      f"N_L (n - q) = {t.outs * (t.n - q)}")
+    bound = _pattern_bound(t)
+    if q == 0 and r == t.outs * bound:
+        done.append(f"pattern bound: rank alpha <= {bound} (alpha rows of samples sharing an "
+                    f"activation pattern are affine in x), so R_A <= N_L {bound} = {r}")
+    else:
+        _require(r == t.outs * (t.n - q), f"evidence: minor size r = {r} differs from "
+                                          f"N_L (n - q) = {t.outs * (t.n - q)} and from "
+                                          f"N_L times the pattern bound = {t.outs * bound}")
     _require(r < t.D, f"evidence: r = {r} is not below D = {t.D}")
     done.append(f"R_Gamma = R_A = {r} < D = {t.D}: C_N fails (Theorem 8)")
     _claim_ranks(claim, r, r)

@@ -24,7 +24,9 @@ from typing import Any
 import numpy as np
 
 from ..certificates.schema import local_certificate
+from ..display import Summarised
 from ..errors import InputError
+from ..explain import explain_local
 from ..formats import network_to_doc
 from ..jacobian import (
     backpropagate,
@@ -32,7 +34,7 @@ from ..jacobian import (
     frozen_edges,
     gamma_columns,
 )
-from ..lifting import gram_exact_matrix, gram_residues, pattern_rank_bound
+from ..lifting import gram_exact_matrix, gram_integer, gram_residues, pattern_rank_bound
 from ..linalg import (
     PRIME_ATTEMPTS,
     CertifiedRank,
@@ -52,13 +54,17 @@ _DEGENERATE = {"zero-outgoing": "all outgoing weights are zero",
                "zero-incoming": "all incoming weights and the bias are zero"}
 
 
-@dataclass(frozen=True)
-class LocalResult:
+@dataclass(frozen=True, repr=False)
+class LocalResult(Summarised):
     """Everything the local decision procedure established (docs/theory/local.md §9).
 
     Layers and neurons are 0-based; hidden layer 0 is the first hidden layer.
     ``rank_activation`` is None when the verdict did not need it; in the gap,
     ``rank_activation_lower`` then holds the proved lower bound on R_A that decided it.
+    ``reason`` is the certificate's claim (C_S, theorem-8, gap, never-active, always-active,
+    sample-on-kink, degenerate-neuron); ``on_kink`` lists the [sample, layer, neuron] with
+    pre-activation 0 and ``degenerate`` the [layer, neuron, case] that put theta in S.
+    ``to_json`` adds ``next_steps``, the advice of ``exactid.explain.explain_local``.
     """
 
     verdict: str
@@ -81,7 +87,20 @@ class LocalResult:
     float_rank_jacobian: int | None = None
     rank_activation_lower: int | None = None
     warnings: list[str] = field(default_factory=list)
+    widths: list[int] = field(default_factory=list)
+    reason: str = ""
+    on_kink: list[list[int]] = field(default_factory=list)
+    degenerate: list[list] = field(default_factory=list)
     certificate_data: dict | None = field(default=None, repr=False, compare=False)
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("verdict", self.verdict), ("rank_jacobian", self.rank_jacobian),
+                ("rank_activation", self.rank_activation), ("dimension", self.dimension),
+                ("samples", self.samples)]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("theorem", self.theorem), *(("reason", r) for r in self.reasons),
+                *(("warning", w) for w in self.warnings)]
 
     @cached_property
     def certificate(self) -> dict | None:
@@ -90,12 +109,15 @@ class LocalResult:
 
     def to_json(self) -> dict[str, Any]:
         """The result as a JSON object (the fields above, without the certificate)."""
-        return {k: getattr(self, k) for k in (
+        doc = {k: getattr(self, k) for k in (
             "verdict", "theorem", "params", "hidden", "dimension", "samples", "outputs",
             "paths", "rank_jacobian", "rank_activation", "rank_activation_lower",
             "float_rank_jacobian",
             "sample_bound", "pattern_bound", "activation_counts", "never_active",
-            "always_active", "frozen_edges", "reasons", "warnings")}
+            "always_active", "frozen_edges", "reasons", "warnings", "widths", "reason",
+            "on_kink", "degenerate")}
+        doc["next_steps"] = list(explain_local(self).next_steps)
+        return doc
 
 
 def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
@@ -221,7 +243,8 @@ def local_verdict(net: Network, samples: Sequence[Sequence[Any]], *, seed: int |
                                 samples=n, outputs=net.n_outputs,
                                 paths=1 + sum(math.prod(net.widths[m:net.depth])
                                               for m in range(net.depth)),
-                                sample_bound=-(-d // net.n_outputs), activation_counts=counts))
+                                sample_bound=-(-d // net.n_outputs), activation_counts=counts,
+                                widths=list(net.widths)))
     return (step.degenerate() or step.on_kink(acts)
             or step.ranks(acts, prime_rng(seed), float_check))
 
@@ -262,7 +285,8 @@ class _Procedure:
                         rank_activation=rank_a if proved_ranks else None, evidence=evidence)
         extra.setdefault("never_active", self.never)
         extra.setdefault("always_active", self.always)
-        return LocalResult(verdict=verdict, theorem=theorem, rank_jacobian=rank_j,
+        return LocalResult(verdict=verdict, theorem=theorem, reason=claim_reason,
+                           rank_jacobian=rank_j,
                            rank_activation=rank_a, reasons=reasons, certificate_data=cert,
                            warnings=warnings, **self.base, **extra)
 
@@ -278,7 +302,8 @@ class _Procedure:
         return self.finish("not-applicable", "none: theta in S "
                                              "(docs/theory/local.md §3.1)", reasons,
                            "degenerate-neuron", {"neuron": [l, j], "case": case},
-                           pattern_bound=None, frozen_edges=[])
+                           pattern_bound=None, frozen_edges=[],
+                           degenerate=[list(found) for found in degenerate])
 
     def on_kink(self, acts: Any) -> LocalResult | None:
         """Step 3: a sample with a zero hidden pre-activation gives not-applicable."""
@@ -295,7 +320,8 @@ class _Procedure:
         return self.finish("not-applicable", "none: a sample lies on a kink "
                                              "(docs/theory/local.md §3.3)",
                            reasons, "sample-on-kink", {"sample": i, "neuron": [l, j]},
-                           pattern_bound=None, frozen_edges=frozen)
+                           pattern_bound=None, frozen_edges=frozen,
+                           on_kink=[list(z) for z in acts.zeros])
 
     def ranks(self, acts: Any, rng: random.Random, float_check: bool) -> LocalResult:
         """Steps 5-8: R_Gamma, then R_A, each proved, and the verdict they give."""
@@ -342,6 +368,8 @@ class _Procedure:
         for attempt in range(PRIME_ATTEMPTS if possible else 1):
             if minor.size == d:
                 return self.identifiable(minor, reasons, frozen_doc, extra)
+            if minor.size == nout * pattern_bound:  # R_Gamma >= r = N_L bound >= R_A
+                return self.theorem8(minor, minor.size, reasons, frozen_doc, None, extra)
             if gram is None:
                 lower = (self.gram_minor(data, acts, rng, minor.size // nout + 1)
                          if bound_only else None)
@@ -421,7 +449,15 @@ class _Procedure:
     def gram(self, data: Any, acts: Any, rng: random.Random) -> tuple[CertifiedRank, dict]:
         """rank G, proved (docs/theory/local.md §7), and its kernel as Theorem 8 evidence."""
         xs_int, dx = data.samples_int
-        gram = certified_rank(gram_exact_matrix(xs_int, dx, acts), rng)
+        matrix, n = gram_exact_matrix(xs_int, dx, acts), len(self.xs)
+        p = random_prime(rng)
+        minor = modular_minor([matrix.residues(p)], n, p)
+        # kernel vectors on the support of a modular kernel: samples sharing an activation
+        # pattern are dependent among themselves, so the groups are small (linalg)
+        gram = CertifiedRank(n, minor) if minor.size == n else rank_on_kernel_support(
+            minor, gram_residues(xs_int, dx, acts, p, minor.rows, range(n)),
+            lambda support: gram_integer(xs_int, dx, acts, support), rng)
+        gram = gram or certified_rank(matrix, rng)
         self.progress(f"rank of the Gram matrix ({gram.rank})")
         return gram, {"gram_kernel": [list(v) for v in gram.kernel],
                       "gram_kernel_minor": _minor_doc(gram.kernel_minor, columns=False)}
@@ -451,10 +487,12 @@ class _Procedure:
             if extra.get("float_rank_jacobian") is not None:
                 low = _gamma_minor(data, columns, rng).size
             return self.activation(None, low, reasons, extra)
-        gram, gram_kernel = self.gram(data, acts, rng)
-        r_a = nout * gram.rank
         minor = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {net.dimension})")
+        if minor.size == nout * extra["pattern_bound"]:  # R_Gamma >= r = N_L bound >= R_A
+            return self.theorem8(minor, minor.size, reasons, frozen_doc, None, extra)
+        gram, gram_kernel = self.gram(data, acts, rng)
+        r_a = nout * gram.rank
         if minor.size == r_a:  # R_Gamma >= r (the minor) = R_A >= R_Gamma
             return self.theorem8(minor, r_a, reasons, frozen_doc, gram_kernel, extra)
         reasons.append(f"R_Gamma >= {minor.size} (a minor non-singular modulo {minor.prime}) "
@@ -477,10 +515,19 @@ class _Procedure:
                            rank_j=d, **extra)
 
     def theorem8(self, minor: Minor, r_a: int, reasons: list[str], frozen_doc: list,
-                 gram_kernel: dict, extra: dict) -> LocalResult:
-        """C_N fails: R_Gamma = R_A < D (Theorem 8)."""
+                 gram_kernel: dict | None, extra: dict) -> LocalResult:
+        """C_N fails: R_Gamma = R_A < D (Theorem 8). R_A <= r comes from the Gram kernel, or
+        (``gram_kernel`` None) from the pattern bound of
+        docs/theory/local.md §7 when N_L times it is r."""
         r, d = minor.size, self.net.dimension
         reasons.append(f"rank Gamma = {r} < D = {d}: C_S fails")
+        if gram_kernel is None:
+            reasons.append(f"R_A <= N_L * pattern bound = {r} (samples sharing an activation "
+                           "pattern have alpha rows affine in x; "
+                           "docs/theory/local.md §7, derived), and "
+                           f"R_Gamma >= {r} (a minor non-singular modulo {minor.prime})")
+            gram_kernel = {"gram_kernel": [],
+                           "gram_kernel_minor": _minor_doc(None, columns=False)}
         reasons.append(f"R_Gamma = R_A = {r} < D = {d}: C_N fails, so theta is not locally "
                        f"identifiable from X (Theorem 8 of {PAPER}; docs/theory/local.md §8)")
         return self.finish("not-locally-identifiable", f"Theorem 8 of {PAPER} "

@@ -137,9 +137,12 @@ def test_132_theorem_8():
     assert result.never_active == [] and result.always_active == []
     cert = result.certificate
     assert cert["claim"]["reason"] == "theorem-8"
-    assert len(cert["evidence"]["gram_kernel"]) == 5  # q = 5
+    # R_A <= 7 by the pattern bound 3 + 3 + 1
+    # (docs/theory/local.md §7), not by the q = 5 Gram kernel
+    assert result.pattern_bound == 7 and cert["evidence"]["gram_kernel"] == []
     assert len(cert["evidence"]["jacobian_minor"]["rows"]) == 7  # r = 7
-    assert check_certificate(json.loads(json.dumps(cert))).valid
+    checked = check_certificate(json.loads(json.dumps(cert)))
+    assert checked.valid and any("pattern bound" in step for step in checked.messages)
     g = gram_matrix(NET_132, X_132)
     assert rank(g) == 7 and len(g) - rank(g) == 5
     gamma = jacobian(NET_132, X_132, reduced=True)
