@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .compare import Comparison, compare
+from .display import Summarised
 from .domain import Domain
 from .errors import InputError
 from .network import Network
@@ -39,8 +40,8 @@ from .symmetry import permute_layer, rescale_neuron
 __all__ = ["Alignment", "align"]
 
 
-@dataclass(frozen=True)
-class Alignment:
+@dataclass(frozen=True, repr=False)
+class Alignment(Summarised):
     """Result of ``align``: the matching (equiv's convention), B in A's frame (``aligned``)
     and, per layer of the network (hidden and output), the largest |aligned - A| entry
     of its weights and bias divided by the largest |A| entry of that layer (the absolute
@@ -52,6 +53,15 @@ class Alignment:
     max_weight_error: tuple[Fraction, ...]
     aligned: Network
     comparison: Comparison | None = None
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("equivalent", self.equivalent),
+                ("max_weight_error", list(self.max_weight_error)),
+                ("max_abs_difference", self.max_abs_difference)]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("permutations", [list(p) for p in self.permutations]),
+                ("scalings", [list(s) for s in self.scalings])]
 
     @property
     def equivalent(self) -> bool:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .display import Summarised
 from .domain import Domain
 from .errors import InputError
 from .network import Network
@@ -24,8 +25,8 @@ from .regions import enumerate_regions
 __all__ = ["Comparison", "compare", "difference_network"]
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, repr=False)
+class Comparison(Summarised):
     """Result of ``compare``: per output k, max over the domain of |f_A,k - f_B,k| and a
     rational point attaining it (None when that output agrees everywhere)."""
 
@@ -33,6 +34,13 @@ class Comparison:
     max_abs_difference: tuple[Fraction, ...]
     witnesses: tuple[tuple[Fraction, ...] | None, ...]
     cells: int
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("equal", self.equal), ("max_abs_difference", list(self.max_abs_difference)),
+                ("cells", self.cells)]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("witness", None if self.witness is None else list(self.witness))]
 
     @property
     def witness(self) -> tuple[Fraction, ...] | None:

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from .display import Summarised
 from .errors import InputError
 from .jacobian import float_jacobian_hint, frozen_edges, gamma_columns
 from .network import Network, as_samples
@@ -73,8 +74,8 @@ class RescaledRanks:
                 "float": [r.to_json() for r in self.float_ranks]}
 
 
-@dataclass(frozen=True)
-class CrosscheckResult:
+@dataclass(frozen=True, repr=False)
+class CrosscheckResult(Summarised):
     """The local verdict, the exact rank of Gamma (None when Gamma is not defined at the
     samples: a sample on a kink or theta in S) and the float tools' ranks."""
 
@@ -84,6 +85,16 @@ class CrosscheckResult:
     float_ranks: tuple[FloatRank, ...]
     rescaling: tuple[RescaledRanks, ...]
     notes: tuple[str, ...] = ()
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        total = len(self.float_ranks) + sum(len(s.float_ranks) for s in self.rescaling)
+        return [("verdict", self.verdict), ("rank_exact", self.rank_exact),
+                ("dimension", self.dimension),
+                ("disagreements", self.disagreements), ("float_ranks", total)]
+
+    def _table(self) -> tuple[list[str], list[list[Any]]] | None:
+        return (["method", "dtype", "tolerance", "rank", "agrees"],
+                [[r.method, r.dtype, r.tolerance, r.rank, r.agrees] for r in self.float_ranks])
 
     @property
     def disagreements(self) -> int:

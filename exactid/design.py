@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .display import Summarised
 from .domain import Domain
 from .errors import CertificationError
 from .network import Network
@@ -46,8 +47,8 @@ def designed_points(regions: RegionSet) -> list[Vec]:
     return [p for r in regions.regions for p in region_points(r)]
 
 
-@dataclass
-class DesignResult:
+@dataclass(repr=False)
+class DesignResult(Summarised):
     """A designed sample and the local verdict on it (fields of ``design-sample --json``).
 
     ``verdict`` is the local verdict on ``samples``, or "C_S fails" when rank Gamma < D on
@@ -65,6 +66,11 @@ class DesignResult:
     @property
     def size(self) -> int:
         return len(self.samples)
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("verdict", self.verdict), ("size", self.size),
+                ("lower_bound", self.lower_bound), ("rank_jacobian", self.rank_jacobian),
+                ("dimension", self.dimension), ("regions", self.regions)]
 
     def to_json(self) -> dict[str, Any]:
         from .formats import samples_to_doc

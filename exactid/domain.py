@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from .display import Summarised
 from .errors import DomainError, InputError
 from .numbers import parse_rational
 from .polyhedra import strictly_feasible, upper_bound
@@ -22,8 +23,8 @@ __all__ = ["DOMAIN_FORMAT", "Domain", "domain_from_doc", "domain_to_doc", "read_
 DOMAIN_FORMAT = "exactid.domain/1"
 
 
-@dataclass(frozen=True)
-class Domain:
+@dataclass(frozen=True, repr=False)
+class Domain(Summarised):
     """The polytope {x : A x <= b}, validated bounded and full-dimensional."""
 
     a: tuple[tuple[Fraction, ...], ...]
@@ -32,6 +33,12 @@ class Domain:
     @property
     def dim(self) -> int:
         return len(self.a[0])
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("dim", self.dim), ("constraints", len(self.b))]
+
+    def _table(self) -> tuple[list[str], list[list[Any]]] | None:
+        return ["A (row)", "b"], [[list(row), v] for row, v in zip(self.a, self.b)][:20]
 
     @classmethod
     def box(cls, bounds: list[tuple[Any, Any]], where: str = "domain") -> Domain:

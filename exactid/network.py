@@ -16,6 +16,7 @@ from typing import Any
 import flint
 import numpy as np
 
+from .display import Summarised
 from .errors import InputError
 from .numbers import parse_rational, parse_rationals
 
@@ -40,8 +41,8 @@ def _int_matrix(rows: Sequence[Sequence[Fraction]], scale: int) -> flint.fmpz_ma
     return flint.fmpz_mat(nrows, ncols, flat)
 
 
-@dataclass(frozen=True)
-class Network:
+@dataclass(frozen=True, repr=False)
+class Network(Summarised):
     """A fully connected network with rational parameters.
 
     Hidden layers apply ReLU, the last layer is affine. Build one with
@@ -50,6 +51,8 @@ class Network:
     Examples
     --------
     >>> net = Network.from_lists([[[1, -1]], [[2]]], [[0], ["1/2"]])
+    >>> net
+    Network(widths=[2, 1, 1], params=5)
     >>> net.widths
     (2, 1, 1)
     >>> net(["3", 1])
@@ -58,6 +61,19 @@ class Network:
 
     weights: tuple[Matrix, ...]
     biases: tuple[Vector, ...]
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("widths", list(self.widths)), ("params", self.n_params)]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("hidden neurons (H)", self.n_hidden), ("D = params - H", self.dimension)]
+
+    def _table(self) -> tuple[list[str], list[list[Any]]] | None:
+        if self.n_params > 100:
+            return None
+        return (["layer", "weight (row = receiving neuron)", "bias"],
+                [[l, [list(row) for row in w], list(b)]
+                 for l, (w, b) in enumerate(zip(self.weights, self.biases))])
 
     def __post_init__(self) -> None:
         if not self.weights:

@@ -23,6 +23,7 @@ from typing import Any
 
 import networkx as nx
 
+from .display import Summarised
 from .domain import Domain
 from .errors import InputError
 from .network import Network
@@ -52,8 +53,8 @@ class Region:
     facets: list[dict] = field(default_factory=list, compare=False)
 
 
-@dataclass(frozen=True)
-class RegionSet:
+@dataclass(frozen=True, repr=False)
+class RegionSet(Summarised):
     """All full-dimensional regions, the adjacency edges and the degeneracies found.
 
     ``lower_dimensional`` lists activation patterns met on a facet (at its witness) that
@@ -69,6 +70,22 @@ class RegionSet:
     @property
     def count(self) -> int:
         return len(self.regions)
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        return [("count", self.count), ("edges", len(self.edges)),
+                ("degenerate", len(self.degenerate)),
+                ("lower_dimensional", len(self.lower_dimensional))]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("degenerate", d) for d in self.degenerate]
+
+    def _table(self) -> tuple[list[str], list[list[Any]]] | None:
+        shown = self.regions[:20]
+        rows = [[i, [list(p) for p in r.pattern], list(r.witness), len(r.facets)]
+                for i, r in enumerate(shown)]
+        if self.count > len(shown):
+            rows.append(["...", f"{self.count - len(shown)} more (to_json() lists all)", "", ""])
+        return ["region", "pattern", "witness", "facets"], rows
 
     def index(self, pattern: tuple[tuple[int, ...], ...]) -> int | None:
         """Position of the region with this pattern, None if there is none."""

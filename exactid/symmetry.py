@@ -17,7 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import permutations, product
+from typing import Any
 
+from .display import Summarised
 from .errors import InputError
 from .network import Network
 
@@ -186,8 +188,8 @@ def _tie_notes(keys: list[tuple], layer: int, last_hidden: bool) -> list[str]:
     return notes
 
 
-@dataclass(frozen=True)
-class Equivalence:
+@dataclass(frozen=True, repr=False)
+class Equivalence(Summarised):
     """Outcome of the ~P test.
 
     ``equivalent`` is True (with ``permutations[l][j]``, the neuron of B that neuron j of
@@ -199,6 +201,12 @@ class Equivalence:
     permutations: tuple[tuple[int, ...], ...] | None = None
     scalings: tuple[tuple[Fraction, ...], ...] | None = None
     obstruction: str | None = None
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        if self.equivalent:
+            return [("equivalent", True), ("permutations", self.permutations),
+                    ("scalings", self.scalings)]
+        return [("equivalent", self.equivalent), ("obstruction", self.obstruction)]
 
     def to_json(self) -> dict:
         from .numbers import format_rational

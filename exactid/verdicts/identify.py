@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..compare import compare
+from ..display import Summarised
 from ..domain import Domain
 from ..errors import InputError
 from ..formats import network_to_doc, samples_to_doc
@@ -25,8 +26,8 @@ __all__ = ["IdentifyResult", "identify", "not_applicable", "verified_counterexam
 SHALLOW = "shallow theorem of docs/theory/shallow.md §2 (derived; reconstruction of SG22's claim)"
 
 
-@dataclass
-class IdentifyResult:
+@dataclass(repr=False)
+class IdentifyResult(Summarised):
     """The outcome of ``identify``; field names are those of the ``--json`` output.
 
     ``conditions`` holds one entry per checked condition: ``name``, ``holds`` (True or
@@ -46,6 +47,15 @@ class IdentifyResult:
     # the local verdict on the designed sample (locally-identifiable only): the identify
     # certificate is built from it, never recomputed
     local: Any = field(default=None, repr=False)
+
+    def _summary(self) -> list[tuple[str, Any]]:
+        failing = [c["name"] for c in self.conditions if c.get("holds") is False]
+        return [("verdict", self.verdict), ("regions", self.regions),
+                ("conditions", len(self.conditions)), ("failing", failing),
+                ("counterexample", self.counterexample is not None)]
+
+    def _details(self) -> list[tuple[str, Any]]:
+        return [("theorem", self.theorem), *(("reason", r) for r in self.reasons)]
 
     def to_json(self) -> dict[str, Any]:
         return {
