@@ -31,6 +31,7 @@ import numpy as np
 
 from .display import Summarised
 from .errors import InputError
+from .explain import explain_crosscheck
 from .jacobian import float_jacobian_hint, frozen_edges, gamma_columns
 from .network import Network, as_samples
 from .numbers import format_rational
@@ -108,7 +109,8 @@ class CrosscheckResult(Summarised):
                 "dimension": self.dimension,
                 "float": [r.to_json() for r in self.float_ranks],
                 "rescaling": [s.to_json() for s in self.rescaling],
-                "disagreements": self.disagreements, "notes": list(self.notes)}
+                "disagreements": self.disagreements, "notes": list(self.notes),
+                "next_steps": list(explain_crosscheck(self).next_steps)}
 
 
 def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,

@@ -26,7 +26,8 @@ X = [list(x) for x, _, _ in TABLE_131]
 METHODS = [("matrix_rank", "float64"), ("fd_threshold", "float64"),
            ("matrix_rank", "float32"), ("fd_threshold", "float32"),
            ("matrix_rank_float32_pass", "float32"), ("fd_threshold_float32_pass", "float64")]
-FIELDS = {"verdict", "rank_exact", "dimension", "float", "rescaling", "disagreements", "notes"}
+FIELDS = {"verdict", "rank_exact", "dimension", "float", "rescaling", "disagreements", "notes",
+          "next_steps"}
 # Hidden neuron (0, 0) is never active on these samples (examples/never-active-2-2-2).
 NEVER = Network.from_lists([[[-5, 4], [1, -4]], [["1/2", "3/2"], ["-3/2", "-1/2"]]],
                            [[-4, 1], [5, "1/2"]])

@@ -179,7 +179,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
                  progress: Callable[[str], None] | None = None) -> IdentifyResult:
     """N1-N5 in order, then invisible kinks, then C_S on a designed sample (see module)."""
     def fail(name: str, candidates, conditions, regions=None, vis=None,
-             theorem: str | None = None):
+             theorem: str | None = None, cause: dict | None = None):
         found = verified_counterexample(net, domain, candidates)
         if found is None:
             return None
@@ -187,7 +187,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         return IdentifyResult(
             "not-identifiable", theorem or f"docs/theory/deep_global.md §4, §{name} "
                                            "[derived]", conditions,
-            counterexample=theta, regions=regions, visibility=vis, reasons=[
+            counterexample=theta, regions=regions, visibility=vis, decided_by=cause,
+            reasons=[
                 f"{name}; theta' computes the same function on the domain (exact "
                 f"comparison on the common refinement) and is not equivalent ({why})"])
 
@@ -197,8 +198,11 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     conditions.append({"name": "N1", "holds": not deg, "witness": {
         "degenerate": [[l, j, case] for l, j, case in deg]}})
     if deg:
+        moved = next(([l, j] for l, j, case in deg if case == "zero-incoming"),
+                     list(deg[0][:2]))  # the neuron _n1 changes
         res = fail("N1 fails", _n1(net, deg), conditions,
-                   theorem="docs/theory/deep_global.md §4, §N1 [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N1 [derived]",
+                   cause={"condition": "N1", "neurons": [moved]})
         if res is not None:
             return res
         reasons.append("N1 fails but no candidate theta' verified")
@@ -219,7 +223,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     for name, bad, build in (("N2a", dead, _n2a), ("N2b", always, _n2b)):
         for l, j in bad:
             res = fail(f"{name} fails for neuron {[l, j]}", build(net, l, j), conditions, count,
-                       theorem=f"docs/theory/deep_global.md §4, §{name} [derived]")
+                       theorem=f"docs/theory/deep_global.md §4, §{name} [derived]",
+                       cause={"condition": name, "neurons": [[l, j]]})
             if res is not None:
                 return res
             reasons.append(f"{name} fails for neuron {[l, j]} but no candidate theta' verified")
@@ -242,13 +247,15 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         res = fail("N4 fails", [_n4_merge(net, l, i, j, c)] + _n3(
                        net, l, [Fraction(k == i) - c * (k == j)
                                 for k in range(net.hidden_widths[l])], Fraction(0)),
-                   conditions, count, theorem="docs/theory/deep_global.md §4, §N4 [derived]")
+                   conditions, count, theorem="docs/theory/deep_global.md §4, §N4 [derived]",
+                   cause={"condition": "N4", "neurons": [[l, i], [l, j]]})
         if res is not None:
             return res
     for l, i, j, c in opposite:
         lo = min(_closure_min(net, r, l, j) for r in regions.regions)
         res = fail("N4' fails", _n4_opposite(net, l, i, j, c, lo), conditions, count,
-                   theorem="docs/theory/deep_global.md §4, §N4' [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N4' [derived]",
+                   cause={"condition": "N4'", "neurons": [[l, i], [l, j]]})
         if res is not None:
             return res
 
@@ -263,7 +270,9 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         for l, k in dependence]}})
     for l, k in dependence:
         res = fail("N3 fails", _n3(net, l, k[:-1], k[-1]), conditions, count,
-                   theorem="docs/theory/deep_global.md §4, §N3 [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N3 [derived]",
+                   cause={"condition": "N3",
+                          "neurons": [[l, j] for j, u in enumerate(k[:-1]) if u != 0]})
         if res is not None:
             return res
 
@@ -282,7 +291,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         {"layer": l, "neurons": list(s)} for l, s, _ in flips]}})
     for l, subset, f_x0 in flips:
         res = fail("N5 fails", _flip(net, l, subset, f_x0), conditions, count,
-                   theorem="docs/theory/deep_global.md §4, §N5 [derived]")
+                   theorem="docs/theory/deep_global.md §4, §N5 [derived]",
+                   cause={"condition": "N5", "neurons": [[l, j] for j in subset]})
         if res is not None:
             return res
 
@@ -293,7 +303,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         res = fail(f"neuron {[l, j]} has no visible kink (E5 type)",
                    _invisible_shift(net, l, j, top), conditions, count, vis,
                    "docs/theory/deep_global.md §5.1-5.2, invisible kink, E5-type construction "
-                   "[derived]")
+                   "[derived]",
+                   {"condition": "invisible-kink", "neurons": [[l, j]]})
         if res is not None:
             return res
         reasons.append(f"neuron {[l, j]} has no visible kink on the domain "

@@ -17,6 +17,7 @@ from ..compare import compare
 from ..display import Summarised
 from ..domain import Domain
 from ..errors import InputError
+from ..explain import explain_identify
 from ..formats import network_to_doc, samples_to_doc
 from ..network import Network
 from ..symmetry import equivalence
@@ -31,7 +32,10 @@ class IdentifyResult(Summarised):
     """The outcome of ``identify``; field names are those of the ``--json`` output.
 
     ``conditions`` holds one entry per checked condition: ``name``, ``holds`` (True or
-    False) and ``witness`` (JSON-ready data, or None).
+    False) and ``witness`` (JSON-ready data, or None). ``decided_by`` names the condition
+    the counterexample was built from and the neurons it changes (``{"condition": "N2b",
+    "neurons": [[1, 0]]}``; ``"invisible-kink"`` for the E5-type construction).
+    ``to_json`` adds ``next_steps``, the advice of ``exactid.explain.explain_identify``.
     """
 
     verdict: str
@@ -43,6 +47,7 @@ class IdentifyResult(Summarised):
     regions: int | None = None
     visibility: list[dict] | None = None
     design: dict | None = None
+    decided_by: dict | None = None
     certificate: dict | None = field(default=None, repr=False)
     # the local verdict on the designed sample (locally-identifiable only): the identify
     # certificate is built from it, never recomputed
@@ -69,6 +74,8 @@ class IdentifyResult(Summarised):
             "regions": self.regions,
             "visibility": self.visibility,
             "design": self.design,
+            "decided_by": self.decided_by,
+            "next_steps": list(explain_identify(self).next_steps),
         }
 
 

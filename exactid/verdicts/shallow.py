@@ -108,10 +108,13 @@ def shallow_verdict(net: Network, domain: Domain) -> IdentifyResult:
                                  f"docs/theory/shallow.md §4 for condition ({name}) "
                                  "did not verify; please report this network")
     theta, why = found
+    neurons = ([data] if name in ("i", "ii") else list(data[:2]) if name == "iii"
+               else list(data))
     return IdentifyResult(
         "not-identifiable", f"docs/theory/shallow.md §4, construction for condition ({name}) "
                             "[derived]",
-        conditions, counterexample=theta, reasons=[
+        conditions, counterexample=theta,
+        decided_by={"condition": name, "neurons": [[0, i] for i in neurons]}, reasons=[
             f"condition ({name}) fails; theta' of "
             "docs/theory/shallow.md §4 computes the same function on "
             f"the domain (exact comparison on the common refinement) and is not equivalent "
