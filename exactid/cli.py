@@ -329,7 +329,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
     progress(f"verdict: {result.verdict}")
     if args.certificate:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
-        progress(f"certificate written to {args.certificate}")
+        _wrote(args.certificate)
     if args.json:
         from .explain import explain_local
 
@@ -338,6 +338,11 @@ def _cmd_local(args: argparse.Namespace) -> int:
     else:
         print(render_local(result, args.network, args.samples, args.certificate))
     return 0
+
+
+def _wrote(path: str) -> None:
+    """Announce a written file on stderr (stdout may be a --json document)."""
+    print(f"exactid: wrote {path}", file=sys.stderr, flush=True)
 
 
 def raise_input(message: str) -> NoReturn:
@@ -504,26 +509,47 @@ def _cmd_regions(args: argparse.Namespace) -> int:
         from .plot import plot_regions
 
         plot_regions(net, result, domain, args.plot)
+        _wrote(args.plot)
     if args.graphml:
         write_text_atomic(args.graphml, _graphml(result))
+        _wrote(args.graphml)
     if certificate is not None:
         from .formats import dump_json
 
         write_text_atomic(args.certificate, dump_json(certificate) + "\n")
+        _wrote(args.certificate)
     if args.json:
         _print_json(result.to_json())
         return 0
-    print(f"{result.count} full-dimensional regions, {len(result.edges)} adjacencies")
-    for i, r in enumerate(result.regions):
-        pattern = " | ".join("".join(map(str, p)) for p in r.pattern)
-        print(f"  region {i:>4}: pattern {pattern}  witness "
-              f"({', '.join(map(format_rational, r.witness))})  facets {len(r.facets)}")
-    for note in result.degenerate:
-        print(f"  degenerate: {note}")
+    print(render_regions(result, args.network, args.domain, summary=args.summary))
     if certificate is not None:
         print(f"  certificate written to {args.certificate}; check it with "
               f"'exactid check {args.certificate}'")
     return 0
+
+
+_LISTED = 50  # regions listed in full; beyond, the first _SHORT_LIST and a pointer to --json
+_SHORT_LIST = 20
+
+
+def render_regions(result: Any, net_name: str, domain_name: str, summary: bool = False
+                   ) -> str:
+    """The text report of ``exactid regions``: counts, the regions (all of them up to
+    _LISTED, else the first _SHORT_LIST; none with ``summary``) and the degeneracies."""
+    lines = [f"{result.count} full-dimensional regions, {len(result.edges)} adjacencies"]
+    if result.lower_dimensional:
+        lines.append(f"  lower-dimensional cells met: {len(result.lower_dimensional)}")
+    shown = ([] if summary else
+             result.regions if result.count <= _LISTED else result.regions[:_SHORT_LIST])
+    for i, r in enumerate(shown):
+        pattern = " | ".join("".join(map(str, p)) for p in r.pattern)
+        lines.append(f"  region {i:>4}: pattern {pattern}  witness "
+                     f"({', '.join(map(format_rational, r.witness))})  facets {len(r.facets)}")
+    if len(shown) < result.count and not summary:
+        lines.append(f"  ... and {result.count - len(shown)} more: 'exactid regions "
+                     f"{net_name} --domain {domain_name} --json' lists them all")
+    lines += [f"  degenerate: {note}" for note in result.degenerate]
+    return "\n".join(lines)
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -616,6 +642,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             from .formats import write_text_atomic
 
             write_text_atomic(args.certificate, certificate)
+            _wrote(args.certificate)
     if args.json:
         from .explain import explain_identify
 
@@ -668,6 +695,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
     result = design_sample(net, domain, seed=args.seed)
     if args.out:
         write_samples(args.out, result.samples)
+        _wrote(args.out)
     if args.json:
         _print_json(result.to_json())
         return 0
@@ -782,6 +810,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
     domain = read_domain(args.domain) if args.domain else None
     model = import_model(args.model, args.format, args.layout, args.rationalize, domain)
     write_network(args.out, model.network)
+    _wrote(args.out)
     if args.json:
         _print_json({**model.to_json(), "out": args.out})
     else:
