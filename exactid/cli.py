@@ -210,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     al.add_argument("--domain", help="exactid.domain/1 JSON file: also give the exact "
                     "max |f_A - f_B| there and a point attaining it")
     al.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _smooth_parsers(sub)
     imp = _command(sub, "import", "read a trained model (ONNX, safetensors, npz, npy, "
                    "PyTorch state_dict) into an exactid.network/1 file, floats exactly",
                    "exactid import examples/models/worked-2-3-2-1.npz --out net.json",
@@ -331,10 +332,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
         _wrote(args.certificate)
     if args.json:
-        from .explain import explain_local
-
-        steps = explain_local(result, args.network, args.samples).next_steps
-        _print_json({**result.to_json(), "next_steps": list(steps)})
+        _print_json(result.to_json())
     else:
         print(render_local(result, args.network, args.samples, args.certificate))
     return 0
@@ -352,12 +350,8 @@ def raise_input(message: str) -> NoReturn:
 
 
 def render_local(result: Any, net_name: str, samples_name: str,
-                 certificate: str | None = None, files: bool = True) -> str:
-    """The human-readable report of a local verdict, with its explanation
-    (``exactid.explain``); ``files``: the names are file names the suggested commands may
-    use (otherwise they say NET and X.json)."""
-    from .explain import explain_local
-
+                 certificate: str | None = None) -> str:
+    """The human-readable report of a local verdict."""
     rows = [
         ("network", net_name),
         ("samples", samples_name),
@@ -382,8 +376,6 @@ def render_local(result: Any, net_name: str, samples_name: str,
     lines += ["", f"  VERDICT: {result.verdict}", f"  backed by: {result.theorem}", ""]
     lines += [f"  - {r}" for r in result.reasons]
     lines += [f"  WARNING: {w}" for w in result.warnings]
-    lines += _explanation_lines(explain_local(
-        result, *((net_name, samples_name) if files else ())))
     if certificate:
         lines.append(f"\n  certificate written to {certificate}; re-verify with "
                      f"'exactid check {certificate}'")
@@ -392,14 +384,6 @@ def render_local(result: Any, net_name: str, samples_name: str,
 
 def _dash(v: Any) -> str:
     return "-" if v is None else str(v)
-
-
-def _explanation_lines(explanation: Any) -> list[str]:
-    """The plain-words part of a report: what was proved, then the next steps."""
-    lines = ["", "  in plain words:"] + [f"    {s}" for s in explanation.summary]
-    if explanation.next_steps:
-        lines += ["", "  next steps:"] + [f"    - {s}" for s in explanation.next_steps]
-    return lines
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -477,7 +461,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     result = local_verdict(demo_network(), demo_samples())
     print(render_local(result, "embedded example (docs/theory/local.md §13.1, widths 2-3-2-1)",
-                       "embedded 15-point sample", files=False))
+                       "embedded 15-point sample"))
     check = check_certificate(json.loads(json.dumps(result.certificate)))
     print(f"\n  certificate re-verified by the independent checker: "
           f"{'VALID' if check.valid else 'INVALID'}")
@@ -644,47 +628,32 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             write_text_atomic(args.certificate, certificate)
             _wrote(args.certificate)
     if args.json:
-        from .explain import explain_identify
-
-        steps = explain_identify(result, args.network, args.domain).next_steps
-        _print_json({**result.to_json(), "next_steps": list(steps)})
+        _print_json(result.to_json())
         return 0
-    print(render_identify(result, args.network, args.domain,
-                          args.certificate if certificate is not None else None))
-    return 0
-
-
-def render_identify(result: Any, net_name: str, domain_name: str,
-                    certificate: str | None = None) -> str:
-    """The human-readable report of an identify verdict: each condition with what it
-    asks and who fails it, the counterexample or the designed sample, the reasons and
-    the explanation (``exactid.explain``)."""
-    from .explain import describe_condition, explain_identify, neuron_name
-    from .formats import network_to_doc
-
-    lines = [f"{net_name} on {domain_name}: {result.verdict.upper()}",
-             f"  theorem: {result.theorem}"]
+    print(f"{args.network} on {args.domain}: {result.verdict.upper()}")
+    print(f"  theorem: {result.theorem}")
     for c in result.conditions:
-        lines += [f"  {line}" for line in describe_condition(c)]
+        print(f"  condition {c['name']:>3}: {'holds' if c['holds'] else 'FAILS'}")
     if result.regions is not None:
-        lines.append(f"  regions in the domain: {result.regions}")
+        print(f"  regions in the domain: {result.regions}")
     for v in result.visibility or []:
         if not v["visible"]:
-            lines.append(f"  invisible kink: {neuron_name(*v['neuron'])} ({v['facets']} "
-                         "facets, none visible)")
+            print(f"  invisible kink: neuron {v['neuron']} ({v['facets']} facets, none visible)")
     if result.counterexample is not None:
-        lines.append("  counterexample theta' (same function on the domain, not equivalent):")
-        lines += [f"    {json.dumps(layer)}"
-                  for layer in network_to_doc(result.counterexample)["layers"]]
+        from .formats import network_to_doc
+
+        print("  counterexample theta' (same function on the domain, not equivalent):")
+        for layer in network_to_doc(result.counterexample)["layers"]:
+            print(f"    {json.dumps(layer)}")
     if result.sample is not None:
-        lines.append(f"  designed sample: {len(result.sample)} points "
-                     f"(lower bound {result.design['lower_bound']})")
-    lines += [f"  - {r}" for r in result.reasons]
-    lines += _explanation_lines(explain_identify(result, net_name, domain_name))
+        print(f"  designed sample: {len(result.sample)} points "
+              f"(lower bound {result.design['lower_bound']})")
+    for r in result.reasons:
+        print(f"  - {r}")
     if certificate is not None:
-        lines.append(f"  certificate written to {certificate}; check it with "
-                     f"'exactid check {certificate}'")
-    return "\n".join(lines)
+        print(f"  certificate written to {args.certificate}; check it with "
+              f"'exactid check {args.certificate}'")
+    return 0
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
@@ -719,10 +688,7 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
                     "at least one hidden ReLU layer")
     result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed)
     if args.json:
-        from .explain import explain_crosscheck
-
-        steps = explain_crosscheck(result, args.network, args.samples).next_steps
-        _print_json({**result.to_json(), "next_steps": list(steps)})
+        _print_json(result.to_json())
     else:
         print(render_crosscheck(result, args.network, args.samples))
     return 0
@@ -756,9 +722,6 @@ def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
     lines += ["", f"  disagreements: {result.disagreements} of {total} float ranks differ from "
               "the exact rank"]
     lines += [f"  note: {n}" for n in result.notes]
-    from .explain import explain_crosscheck
-
-    lines += _explanation_lines(explain_crosscheck(result, net_name, samples_name))
     return "\n".join(lines)
 
 
@@ -848,6 +811,181 @@ def render_import(model: Any, out: str, domain_name: str | None = None) -> str:
     return "\n".join(lines)
 
 
+_SMOOTH_NET_HELP = "the network: an exactid.smooth-network/1 JSON file (docs/smooth.md)"
+_S1 = "examples/smooth-tv-s1"
+_S2B = "examples/smooth-tv-s2b"
+_TANH = "examples/smooth-tanh"
+
+
+def _smooth_parsers(sub: Any) -> None:
+    """The commands on smooth activations (docs/smooth.md, docs/theory/smooth.md)."""
+    en = _command(sub, "entangled", "certified facts about the entangled weights of a "
+                  "smooth network (checks X1-X8 of docs/theory/smooth.md §6-7)",
+                  f"exactid entangled {_S1}/network.json --at 1/2,-1/3,1/5,1",
+                  f"exactid entangled {_S2B}/network.json --count --json",
+                  f"exactid entangled {_TANH}/network.json")
+    en.add_argument("network", help=_SMOOTH_NET_HELP)
+    en.add_argument("--at", metavar="X", help="a rational point x* = comma-separated "
+                    "numbers (1/2,-1/3,...): check the Hessian identity there and report "
+                    "whether Hess f_j(x*) leaves the matrix space (drift)")
+    en.add_argument("--count", action="store_true", help="count the rank-one elements of "
+                    "the matrix space exactly by Groebner bases (X7; polynomial "
+                    "activations and D <= 5 only, a reason says so otherwise)")
+    en.add_argument("--json", action="store_true", help=_JSON_HELP)
+    rc = _command(sub, "recover", "estimate the entangled weights from float evaluations "
+                  "(the numerical pipeline of docs/theory/smooth.md §5; float hints, to be "
+                  "checked by verify-recovery)",
+                  f"exactid recover {_TANH}/network.json --budget 3000 --seed 1 "
+                  "--out EST.json",
+                  f"exactid verify-recovery {_TANH}/network.json EST.json")
+    rc.add_argument("network", help=_SMOOTH_NET_HELP + "; used as a black box and for its "
+                    "architecture")
+    rc.add_argument("--budget", type=int, required=True, metavar="N",
+                    help="largest number of network evaluations ((D+1)(D+2)/2 per Hessian)")
+    rc.add_argument("--seed", type=int, default=None, help="seed of every random choice "
+                    "(locations, restarts, k-means), for reproducible estimates")
+    rc.add_argument("--out", metavar="EST.json", help="write the estimates (and a network "
+                    "estimate, when fitted) as an exactid.smooth-estimate/1 file")
+    rc.add_argument("--json", action="store_true", help=_JSON_HELP)
+    vr = _command(sub, "verify-recovery", "match estimated entangled weights with the true "
+                  "ones, residuals exact or enclosed (check X9 of docs/theory/smooth.md §6)",
+                  f"exactid verify-recovery {_TANH}/network.json {_TANH}/estimate.json")
+    vr.add_argument("network", help=_SMOOTH_NET_HELP + " (the truth)")
+    vr.add_argument("estimate", help="the exactid.smooth-estimate/1 file written by "
+                    "'exactid recover --out'")
+    vr.add_argument("--json", action="store_true", help=_JSON_HELP)
+
+
+def _smooth_point(text: str, dim: int) -> list[Any]:
+    from .numbers import parse_rational
+
+    parts = [p for p in text.split(",") if p.strip()]
+    if len(parts) != dim:
+        raise_input(f"--at {text}: expected {dim} comma-separated numbers, got {len(parts)}")
+    try:
+        return [parse_rational(p.strip(), f"--at coordinate {k}") for k, p in enumerate(parts)]
+    except ValueError as exc:
+        raise_input(str(exc))
+
+
+def _cmd_entangled(args: argparse.Namespace) -> int:
+    from .smooth.entangled import entangled
+    from .smooth.network import read_smooth_network
+
+    net = read_smooth_network(args.network)
+    at = None if args.at is None else _smooth_point(args.at, net.n_inputs)
+    result = entangled(net, at=at, count=args.count)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        print(render_entangled(result, args.network))
+    return 0
+
+
+def _tristate(v: Any) -> str:
+    return {True: "yes", False: "NO", None: "undecided"}[v]
+
+
+def render_entangled(result: Any, net_name: str) -> str:
+    """The text report of ``exactid entangled``."""
+    doc = result.to_json()
+    lines = [f"exactid entangled: {net_name} ({doc['arithmetic']})", "",
+             f"  neurons m = {result.neurons}, rank W_1 = r = {result.rank_w1}, "
+             f"bound min(m, r(r+1)/2) = {result.bound}",
+             f"  dim WW = {_dash(result.dim_space)}", "",
+             "  neuron   phi'(theta)!=0  phi''(theta)!=0  isolated (X6)  tangent rank  "
+             "entangled weight"]
+    for (l, i, inv), (_, _, vis), (_, _, iso), k, w in zip(
+            result.invertible, result.visible, result.isolated, result.tangent_ranks,
+            doc["entangled_weights"]):
+        vec = ", ".join(f"{v[0]} +/- {v[1]}" if isinstance(v, list) else str(v)
+                        for v in w["vector"])
+        lines.append(f"  {l}:{i:<6} {_tristate(inv):<15} {_tristate(vis):<16} "
+                     f"{_tristate(iso):<14} {_dash(k):<13} ({vec})")
+    lines.append("")
+    lines.append("  Hess f_j(0) in WW (X3): " + ", ".join(
+        f"f_{j} {_tristate(v)}" for j, v in enumerate(result.hessian_in_space)))
+    if result.at is not None:
+        point = ", ".join(map(format_rational, result.at))
+        lines.append(f"  at x* = ({point}): identity of §3 (X4): " + ", ".join(
+            f"f_{j} {_tristate(v)}" for j, v in enumerate(result.identity)))
+        lines.append("    Hess f_j(x*) leaves WW (X5, reported, not asserted): " + ", ".join(
+            f"f_{j} {_tristate(v)}" for j, v in enumerate(result.drift)))
+    lines.append(f"  reconstruction W_l = G^-1 V^+ V_l (X8): {_tristate(result.reconstruction)}")
+    if result.rank_one_count is not None:
+        c = result.rank_one_count
+        lines.append(f"  rank-one directions in WW (X7): {_dash(c.total)} (charts "
+                     f"{' + '.join(map(_dash, c.charts))}; {c.given} given, "
+                     f"{len(c.spurious)} spurious)")
+        for s in c.spurious:
+            lines.append("    spurious ~ (" + ", ".join(f"{v:.7f}" for v in s) + ")")
+    lines.append(f"  proved: {'yes' if result.proved else 'no'}")
+    lines += [f"  undecided: {u}" for u in result.undecided]
+    lines += [f"  - {r}" for r in result.reasons]
+    return "\n".join(lines)
+
+
+def _cmd_recover(args: argparse.Namespace) -> int:
+    from .smooth.network import read_smooth_network
+    from .smooth.recover import recover
+
+    if args.budget < 1:
+        raise_input(f"--budget {args.budget}: must be a positive number of evaluations")
+    net = read_smooth_network(args.network)
+    result = recover(net, args.budget, seed=args.seed)
+    if args.out:
+        from .formats import dump_json, write_text_atomic
+
+        write_text_atomic(args.out, dump_json(result.to_json()) + "\n")
+        _wrote(args.out)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    gap = "-" if result.gap_float is None else f"{result.gap_float:.3g}"
+    print(f"exactid recover: {args.network} (float pipeline of docs/theory/smooth.md §5 "
+          "[reconstruction]; hints, not proofs)")
+    print(f"  evaluations {result.evaluations} of {result.budget}, {result.hessians} "
+          f"Hessians, {result.restarts} restarts, spectral gap sigma_m/sigma_m+1 = {gap}")
+    for l, v in zip(result.layers, result.estimates):
+        print(f"  layer {_dash(l)}: (" + ", ".join(f"{x:.6f}" for x in v) + ")")
+    if result.network is not None:
+        print(f"  network estimate fitted (relative residual {result.fit_residual_float:.3g})")
+    for n in result.notes:
+        print(f"  note: {n}")
+    if args.out:
+        print(f"  written to {args.out}; check with 'exactid verify-recovery {args.network} "
+              f"{args.out}'")
+    return 0
+
+
+def _cmd_verify_recovery(args: argparse.Namespace) -> int:
+    from .formats import read_json
+    from .smooth.network import read_smooth_network
+    from .smooth.verify import read_estimates, verify_recovery
+
+    net = read_smooth_network(args.network)
+    vectors, estimate = read_estimates(read_json(args.estimate), net.n_inputs, args.estimate)
+    result = verify_recovery(net, vectors, estimate)
+    if args.json:
+        _print_json(result.to_json())
+        return 0
+    print(f"exactid verify-recovery: {args.estimate} against {args.network} (X9 of "
+          "docs/theory/smooth.md §6)")
+    print(f"  found {result.found} of {result.neurons} entangled weights "
+          "(|cos| >= 1 - delta^2/2, delta = 0.05)")
+    for m in result.matches:
+        res = m.to_json(result.exact)["residual_float"]
+        print(f"  estimate {m.estimate}: best {m.layer}:{m.neuron}, cos {m.cosine:.6f}, "
+              f"residual {res:.3g}, {'success' if m.success else _tristate(m.success)}")
+    if result.spurious:
+        print(f"  spurious estimates: {', '.join(map(str, result.spurious))}")
+    if result.network_error is not None:
+        e = result.network_error
+        print(f"  network estimate: sup |f - f_est| on [-1, 1]^D in [{e['lower']}, "
+              f"{e['upper']}]")
+    return 0
+
+
 def _graphml(result: Any) -> str:
     """The adjacency graph as GraphML text (attributes as exact strings)."""
     import networkx as nx
@@ -868,6 +1006,8 @@ def _graphml(result: Any) -> str:
 _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "equiv": _cmd_equiv,
              "check": _cmd_check, "demo": _cmd_demo, "diff": _cmd_diff,
              "identify": _cmd_identify, "design-sample": _cmd_design,
+             "entangled": _cmd_entangled, "recover": _cmd_recover,
+             "verify-recovery": _cmd_verify_recovery,
              "crosscheck": _cmd_crosscheck, "align": _cmd_align, "import": _cmd_import}
 
 if __name__ == "__main__":

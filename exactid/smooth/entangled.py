@@ -196,7 +196,7 @@ def hessian_checks(net: SmoothNetwork, jet0: Jet, space: list[list[Any]], dim: i
                        "[derived]; balls cannot prove a membership (§7)")
     if at is None:
         return in_space, None, None
-    jet = net.jet([nums.num(Fraction(v)) for v in at])
+    jet = net.jet([nums.num(Fraction(v)) for v in at], number=nums.num)
     by_identity = net.hessian_by_identity(jet)
     identity: list[bool | None] = []
     drift: list[bool | None] = []
@@ -370,7 +370,7 @@ def _entangled_once(net: SmoothNetwork, at: tuple[Fraction, ...] | None, count: 
     nums = _Numbers(exact=bits is None)
     reasons: list[str] = []
     D, m = net.n_inputs, net.n_neurons
-    jet0 = net.jet([nums.num(Fraction(0))] * D)
+    jet0 = net.jet([nums.num(Fraction(0))] * D, number=nums.num)
     vectors = entangled_weights(net, jet0)
     invertible, visible = neuron_signs(net, jet0, nums)
     r = nums.rank([[row[k] for row in net.weights[0]] for k in range(D)])

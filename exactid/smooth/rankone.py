@@ -100,8 +100,9 @@ def count_rank_one(spanning: Sequence[Sequence[Fraction]], D: int,
         charts.append(count)
         matched += hits
         spurious += [(0.0,) * c + (1.0,) + o for o in others]
-    total = None if reason else sum(c for c in charts if c is not None)
-    return RankOneCount(total, tuple(charts), matched, tuple(spurious), reason)
+    if reason:  # an infinite count: the finitely many points of other charts mislead
+        return RankOneCount(None, tuple(charts), matched, (), reason)
+    return RankOneCount(sum(charts), tuple(charts), matched, tuple(spurious), None)
 
 
 def _solve_chart(eqs, xs, given):
