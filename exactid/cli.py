@@ -332,7 +332,10 @@ def _cmd_local(args: argparse.Namespace) -> int:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
         _wrote(args.certificate)
     if args.json:
-        _print_json(result.to_json())
+        from .explain import explain_local
+
+        steps = explain_local(result, args.network, args.samples).next_steps
+        _print_json({**result.to_json(), "next_steps": list(steps)})
     else:
         print(render_local(result, args.network, args.samples, args.certificate))
     return 0
@@ -350,8 +353,12 @@ def raise_input(message: str) -> NoReturn:
 
 
 def render_local(result: Any, net_name: str, samples_name: str,
-                 certificate: str | None = None) -> str:
-    """The human-readable report of a local verdict."""
+                 certificate: str | None = None, files: bool = True) -> str:
+    """The human-readable report of a local verdict, with its explanation
+    (``exactid.explain``); ``files``: the names are file names the suggested commands may
+    use (otherwise they say NET and X.json)."""
+    from .explain import explain_local
+
     rows = [
         ("network", net_name),
         ("samples", samples_name),
@@ -376,6 +383,8 @@ def render_local(result: Any, net_name: str, samples_name: str,
     lines += ["", f"  VERDICT: {result.verdict}", f"  backed by: {result.theorem}", ""]
     lines += [f"  - {r}" for r in result.reasons]
     lines += [f"  WARNING: {w}" for w in result.warnings]
+    lines += _explanation_lines(explain_local(
+        result, *((net_name, samples_name) if files else ())))
     if certificate:
         lines.append(f"\n  certificate written to {certificate}; re-verify with "
                      f"'exactid check {certificate}'")
@@ -384,6 +393,14 @@ def render_local(result: Any, net_name: str, samples_name: str,
 
 def _dash(v: Any) -> str:
     return "-" if v is None else str(v)
+
+
+def _explanation_lines(explanation: Any) -> list[str]:
+    """The plain-words part of a report: what was proved, then the next steps."""
+    lines = ["", "  in plain words:"] + [f"    {s}" for s in explanation.summary]
+    if explanation.next_steps:
+        lines += ["", "  next steps:"] + [f"    - {s}" for s in explanation.next_steps]
+    return lines
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -461,7 +478,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
     result = local_verdict(demo_network(), demo_samples())
     print(render_local(result, "embedded example (docs/theory/local.md §13.1, widths 2-3-2-1)",
-                       "embedded 15-point sample"))
+                       "embedded 15-point sample", files=False))
     check = check_certificate(json.loads(json.dumps(result.certificate)))
     print(f"\n  certificate re-verified by the independent checker: "
           f"{'VALID' if check.valid else 'INVALID'}")
@@ -628,32 +645,47 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             write_text_atomic(args.certificate, certificate)
             _wrote(args.certificate)
     if args.json:
-        _print_json(result.to_json())
+        from .explain import explain_identify
+
+        steps = explain_identify(result, args.network, args.domain).next_steps
+        _print_json({**result.to_json(), "next_steps": list(steps)})
         return 0
-    print(f"{args.network} on {args.domain}: {result.verdict.upper()}")
-    print(f"  theorem: {result.theorem}")
+    print(render_identify(result, args.network, args.domain,
+                          args.certificate if certificate is not None else None))
+    return 0
+
+
+def render_identify(result: Any, net_name: str, domain_name: str,
+                    certificate: str | None = None) -> str:
+    """The human-readable report of an identify verdict: each condition with what it
+    asks and who fails it, the counterexample or the designed sample, the reasons and
+    the explanation (``exactid.explain``)."""
+    from .explain import describe_condition, explain_identify, neuron_name
+    from .formats import network_to_doc
+
+    lines = [f"{net_name} on {domain_name}: {result.verdict.upper()}",
+             f"  theorem: {result.theorem}"]
     for c in result.conditions:
-        print(f"  condition {c['name']:>3}: {'holds' if c['holds'] else 'FAILS'}")
+        lines += [f"  {line}" for line in describe_condition(c)]
     if result.regions is not None:
-        print(f"  regions in the domain: {result.regions}")
+        lines.append(f"  regions in the domain: {result.regions}")
     for v in result.visibility or []:
         if not v["visible"]:
-            print(f"  invisible kink: neuron {v['neuron']} ({v['facets']} facets, none visible)")
+            lines.append(f"  invisible kink: {neuron_name(*v['neuron'])} ({v['facets']} "
+                         "facets, none visible)")
     if result.counterexample is not None:
-        from .formats import network_to_doc
-
-        print("  counterexample theta' (same function on the domain, not equivalent):")
-        for layer in network_to_doc(result.counterexample)["layers"]:
-            print(f"    {json.dumps(layer)}")
+        lines.append("  counterexample theta' (same function on the domain, not equivalent):")
+        lines += [f"    {json.dumps(layer)}"
+                  for layer in network_to_doc(result.counterexample)["layers"]]
     if result.sample is not None:
-        print(f"  designed sample: {len(result.sample)} points "
-              f"(lower bound {result.design['lower_bound']})")
-    for r in result.reasons:
-        print(f"  - {r}")
+        lines.append(f"  designed sample: {len(result.sample)} points "
+                     f"(lower bound {result.design['lower_bound']})")
+    lines += [f"  - {r}" for r in result.reasons]
+    lines += _explanation_lines(explain_identify(result, net_name, domain_name))
     if certificate is not None:
-        print(f"  certificate written to {args.certificate}; check it with "
-              f"'exactid check {args.certificate}'")
-    return 0
+        lines.append(f"  certificate written to {certificate}; check it with "
+                     f"'exactid check {certificate}'")
+    return "\n".join(lines)
 
 
 def _cmd_design(args: argparse.Namespace) -> int:
@@ -688,7 +720,10 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
                     "at least one hidden ReLU layer")
     result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed)
     if args.json:
-        _print_json(result.to_json())
+        from .explain import explain_crosscheck
+
+        steps = explain_crosscheck(result, args.network, args.samples).next_steps
+        _print_json({**result.to_json(), "next_steps": list(steps)})
     else:
         print(render_crosscheck(result, args.network, args.samples))
     return 0
@@ -722,6 +757,9 @@ def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
     lines += ["", f"  disagreements: {result.disagreements} of {total} float ranks differ from "
               "the exact rank"]
     lines += [f"  note: {n}" for n in result.notes]
+    from .explain import explain_crosscheck
+
+    lines += _explanation_lines(explain_crosscheck(result, net_name, samples_name))
     return "\n".join(lines)
 
 
