@@ -29,6 +29,7 @@ from .errors import InputError
 from .network import Network
 from .numbers import format_rational
 from .polyhedra import facet_test, integer_point, strictly_feasible, verify_witness
+from .progress import Progress, throttled
 
 __all__ = ["Region", "RegionSet", "enumerate_regions", "region_rows"]
 
@@ -246,7 +247,8 @@ def _as_vec(point: tuple[list[int], int]) -> Vec:
     return tuple(Fraction(n, den) for n in nums)
 
 
-def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> RegionSet:
+def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True,
+                      progress: Progress | None = None) -> RegionSet:
     """Return every full-dimensional activation region of ``net`` inside ``domain``.
 
     Each region has an exact rational interior witness, its facets (labelled with the
@@ -254,6 +256,8 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
     of the network on it; edges join regions sharing a facet
     (docs/theory/deep_global.md §2, §3.4-3.5). With ``facets=False`` only the regions are computed
     (no facets, edges or graph edges).
+    ``progress`` (optional) is called with a line of text now and then: the regions found
+    so far, then the facets (``exactid.progress``).
 
     Examples
     --------
@@ -280,6 +284,7 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
             done = done + [tuple(bits)]
             if layer + 1 == hidden:
                 leaves.append((tuple(done), x0, rows, (a, c)))
+                tick(lambda: f"regions: {len(leaves)} found so far")
                 return
             na, nc = integer.next_forms(layer, tuple(bits), a, c)
             split(layer + 1, [], done, rows, x0, na, nc)
@@ -308,13 +313,18 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True) -> R
             if res.feasible:
                 split(layer, bits + [bit], done, new_rows, integer_point(res.witness), a, c)
 
+    tick = throttled(progress)
     split(0, [], [], base_rows, integer_point(start.witness),
           [tuple(r) for r in integer.weights[0]], list(integer.biases[0]))
     regions = [Region(pattern, _as_vec(x0), tuple(rows), integer.affine(pattern, *forms))
                for pattern, x0, rows, forms in leaves]
     index = {r.pattern: i for i, r in enumerate(regions)}
     lower: list[dict] = []
-    edges = _facets(regions, index, integer, degenerate, lower) if facets else []
+    if progress is not None:
+        progress(f"regions: {len(regions)}")
+    edges = _facets(regions, index, integer, degenerate, lower, progress) if facets else []
+    if facets and progress is not None:
+        progress(f"facets and adjacencies: {len(edges)} adjacencies")
     graph = nx.Graph(index=index)
     for i, r in enumerate(regions):
         graph.add_node(i, pattern=r.pattern, witness=r.witness, affine=r.affine)
@@ -415,11 +425,13 @@ def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) ->
 
 
 def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: list[str],
-            lower: list[dict]) -> list[dict]:
+            lower: list[dict], progress: Progress | None = None) -> list[dict]:
     """Facets of every region (docs/theory/deep_global.md §3.5) and the edges they induce."""
     edges: dict[tuple[int, int], dict] = {}
     shared_witness: dict[tuple, Vec] = {}
+    tick = throttled(progress)
     for i, r in enumerate(regions):
+        tick(lambda i=i: f"facets: region {i} of {len(regions)}")
         flat = flat_neurons(integer, r.pattern)
         for members in groups(r.rows):
             neurons, boundary = group_labels(r.rows, members)
