@@ -210,10 +210,16 @@ def hessian_checks(net: SmoothNetwork, jet0: Jet, space: list[list[Any]], dim: i
         if dim is None:
             drift.append(None)
             continue
+        if not nums.exact and net.depth == 1:
+            drift.append(False)  # shallow: every Hessian lies in WW (§3, consequence 2)
+            continue
         leaves = nums.at_least([*space, _svec_matrix(h, D)], dim + 1)
         drift.append(leaves)
         if leaves is None:
             nums.undecided.append(f"drift of Hess f_{j}(x*) out of WW")
+    if not nums.exact and net.depth == 1:
+        reasons.append("drift: one layer, every Hessian lies in WW (docs/theory/smooth.md "
+                       "§3, consequence 2) [derived]; balls cannot prove a membership")
     if not nums.exact:
         reasons.append("identity (balls): both sides' enclosures overlap entrywise, a "
                        "consistency check of the identity of docs/theory/smooth.md §3")

@@ -1,0 +1,145 @@
+"""exactid.smooth: the file format, ball checks, recovery and its verification, the CLI."""
+
+import json
+from fractions import Fraction as F
+from pathlib import Path
+
+import pytest
+
+from exactid.cli import main
+from exactid.errors import InputError
+from exactid.smooth.entangled import entangled
+from exactid.smooth.network import (
+    Activation,
+    SmoothNetwork,
+    read_smooth_network,
+    smooth_network_from_doc,
+    smooth_network_to_doc,
+)
+from exactid.smooth.recover import recover
+from exactid.smooth.verify import read_estimates, verify_recovery
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+TANH = EXAMPLES / "smooth-tanh" / "network.json"
+
+
+def doc(**changes):
+    d = {"format": "exactid.smooth-network/1",
+         "activation": {"kind": "polynomial", "coefficients": [0, 1, "1/2"]},
+         "output": "sum", "layers": [{"weight": [[1, 0], [0, 1]], "shift": [0, "1/2"]}]}
+    d.update(changes)
+    return d
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"activation": {"kind": "relu"}}, "unknown activation kind 'relu'"),
+    ({"activation": {"kind": "polynomial", "coefficients": ["pi"]}}, "coefficients[0]"),
+    ({"activation": {"kind": "polynomial"}}, "non-empty list 'coefficients'"),
+    ({"activation": {"kind": "tanh", "scale": 2}}, "takes no parameters"),
+    ({"output": "max"}, "'output' must be"),
+    ({"format": "exactid.network/1"}, "unknown format tag"),
+    ({"layers": [{"weight": [[1, 0], [1]], "shift": [0, 0]}]}, "row 1 has 1 entries"),
+    ({"layers": [{"weight": [[1, 0]], "shift": [0, 0]}]}, "shift must be a list of 1"),
+    ({"layers": [{"weight": [[1, 0]], "bias": [0]}]}, "'weight' and 'shift'"),
+])
+def test_malformed_documents_are_one_line_errors(change, message):
+    with pytest.raises(InputError) as exc:
+        smooth_network_from_doc(doc(**change), "net.json")
+    assert message in str(exc.value) and "\n" not in str(exc.value)
+    assert str(exc.value).startswith("net.json: ")
+
+
+def test_document_round_trip():
+    net = smooth_network_from_doc(doc())
+    assert smooth_network_from_doc(smooth_network_to_doc(net)) == net
+
+
+def test_exact_evaluation_gradient_and_hessian():
+    # f(x) = g(x1) + g(x2) with phi(t) = t + t^2/2, shifts 0 and 1/2
+    net = smooth_network_from_doc(doc())
+    jet = net.jet([F(1), F(2)])
+    assert jet.outputs == (F(3, 2) + F(5),)   # g0(1) = 3/2, g1(2) = 2 + (25/8 - 1/8)
+    assert jet.hessians[0] == ((1, 0), (0, 1))
+    assert net.hessian_by_identity(jet) == [[[1, 0], [0, 1]]]
+
+
+def test_tanh_ball_checks_are_proved():
+    r = entangled(read_smooth_network(TANH), at=[1, 0, -1, F(1, 2)])
+    assert r.proved and r.dim_space == 5 and not r.exact
+    assert all(t for _, _, t in r.isolated) and r.identity == (True,) and r.drift == (False,)
+
+
+def test_zero_shift_tanh_neuron_is_invisible_exactly():
+    net = SmoothNetwork(Activation("tanh"), "sum", (((1, 0), (0, 1)),), ((0, F(1, 2)),))
+    r = entangled(net)
+    assert [t for _, _, t in r.visible] == [False, True]   # phi''(0) = 0 exactly
+    assert [t for _, _, t in r.invertible] == [True, True]
+
+
+def test_count_is_a_reason_not_an_error_for_tanh():
+    r = entangled(read_smooth_network(TANH), count=True)
+    assert r.rank_one_count is None
+    assert any(x.startswith("--count: not applicable") for x in r.reasons)
+
+
+def test_recovery_stays_in_budget_and_is_verified():
+    net = read_smooth_network(TANH)
+    est = recover(net, budget=3000, seed=1)
+    assert est.evaluations <= 3000
+    vectors, network = read_estimates(json.loads(json.dumps(est.to_json())), 4)
+    v = verify_recovery(net, vectors, network)
+    assert v.found == 5 and v.neurons == 5 and v.spurious == ()
+    assert all(m.residual.mid() < 1e-4 for m in v.matches)
+    assert network is not None and v.network_error is not None
+
+
+def test_verify_is_exact_for_polynomials():
+    net = SmoothNetwork(Activation("polynomial", (0, 1, 1)), "sum", (((1, 0), (0, 1)),),
+                        ((0, 0),))
+    v = verify_recovery(net, [[1, 0], [1, F(1, 100)], [1, 1]])
+    assert v.matches[0].residual == 0 and v.matches[0].success
+    assert v.matches[1].success and v.matches[1].residual > 0   # cos ~ 0.99995
+    assert v.spurious == (2,) and v.found == 1
+
+
+def run(*argv, capsys):
+    code = main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_entangled_json_fields(capsys):
+    code, out, _ = run("entangled", EXAMPLES / "smooth-tv-s1" / "network.json",
+                       "--at", "1/2,-1/3,1/5,1", "--json", capsys=capsys)
+    d = json.loads(out)
+    assert code == 0
+    for key in ("neurons", "rank_w1", "dim_space", "bound", "entangled_weights",
+                "invertible", "visible", "hessian_in_space", "drift", "isolated",
+                "rank_one_count", "reconstruction", "proved", "undecided", "reasons"):
+        assert key in d
+    assert d["drift"] == [True, True] and d["isolated"][0] == [0, 0, False]
+    assert d == json.loads((EXAMPLES / "smooth-tv-s1" / "entangled.json").read_text()) | {
+        "rank_one_count": None, "rank_one_directions": None,
+        "reasons": d["reasons"]}
+
+
+def test_cli_bad_input_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc(activation={"kind": "relu"})))
+    code, _, err = run("entangled", bad, capsys=capsys)
+    assert code == 2 and err.count("\n") == 1 and "unknown activation kind" in err
+    code, _, err = run("entangled", TANH, "--at", "1,2", capsys=capsys)
+    assert code == 2 and "expected 4" in err
+    code, _, err = run("recover", TANH, "--budget", "3", capsys=capsys)
+    assert code == 2 and "one Hessian needs" in err
+
+
+def test_cli_recover_and_verify(tmp_path, capsys):
+    est = tmp_path / "est.json"
+    code, _, _ = run("recover", TANH, "--budget", "3000", "--seed", "1", "--out", est,
+                     capsys=capsys)
+    assert code == 0
+    code, out, _ = run("verify-recovery", TANH, est, "--json", capsys=capsys)
+    d = json.loads(out)
+    assert code == 0 and d["found"] == 5 and d["neurons"] == 5 and d["spurious"] == []
+    assert set(d["matches"][0]) >= {"layer", "neuron", "cosine", "residual", "success"}
