@@ -33,6 +33,7 @@ __all__ = [
     "rationals",
     "rescalings",
     "samples",
+    "smooth_networks",
     "widths",
 ]
 
@@ -134,3 +135,35 @@ def permutations_of(draw: st.DrawFn, net: Network) -> Network:
 def equivalent_networks(net: Network) -> SearchStrategy[Network]:
     """Networks ~P-equivalent to ``net``: positive rescalings, then permutations."""
     return rescalings(net).flatmap(permutations_of)
+
+
+@st.composite
+def smooth_networks(draw: st.DrawFn, widths: Sequence[int] | SearchStrategy | None = None,
+                    coefficients: Sequence[Fraction] | None = None, output: str | None = None,
+                    max_numerator: int = 5, max_denominator: int = 3):
+    """Smooth networks (``exactid.smooth.SmoothNetwork``) with a polynomial activation and
+    rational weights and shifts, so that every check is exact (docs/theory/smooth.md §6).
+
+    ``widths`` (D, m_1, ..., m_L) default to small pyramidal ones; ``coefficients`` of
+    phi default to a drawn cubic with phi'(0) and phi''(0) non-zero; ``output`` is drawn
+    from "vector" and "sum" unless given.
+    """
+    from .smooth.network import Activation, SmoothNetwork
+
+    if widths is None:
+        widths = st.integers(2, 3).flatmap(lambda d: st.tuples(
+            st.just(d), st.integers(1, d)).flatmap(lambda t: st.lists(
+                st.integers(1, t[1]), min_size=0, max_size=1).map(
+                lambda rest: (t[0], t[1], *rest))))
+    ws = draw(widths) if isinstance(widths, SearchStrategy) else tuple(widths)
+    if coefficients is None:
+        nz = rationals(3, 2, nonzero=True)
+        coefficients = (Fraction(0), draw(nz), draw(nz), draw(rationals(3, 3)))
+    entry = rationals(max_numerator, max_denominator)
+    weights = tuple(tuple(tuple(draw(entry) for _ in range(ws[l]))
+                          for _ in range(ws[l + 1])) for l in range(len(ws) - 1))
+    shifts = tuple(tuple(draw(rationals(2, 3)) for _ in range(ws[l + 1]))
+                   for l in range(len(ws) - 1))
+    out = output if output is not None else draw(st.sampled_from(["vector", "sum"]))
+    return SmoothNetwork(Activation("polynomial", tuple(Fraction(c) for c in coefficients)),
+                         out, weights, shifts)
