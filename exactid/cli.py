@@ -500,7 +500,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.plot and net.n_inputs != 2:
         raise_input(f"{args.network}: --plot needs a network with 2 inputs, this one has "
                     f"{net.n_inputs}")
-    result = enumerate_regions(net, domain)
+    result = enumerate_regions(net, domain, progress=_stage_clock(args))
     certificate = None
     if args.certificate:
         from .certificates.schema import regions_certificate
@@ -567,7 +567,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                         f"expects {net.n_inputs} inputs")
     if net_a.n_outputs != net_b.n_outputs:
         raise_input(f"{args.b}: {net_b.n_outputs} outputs, {args.a} has {net_a.n_outputs}")
-    result = compare(net_a, net_b, domain)
+    result = compare(net_a, net_b, domain, progress=_stage_clock(args))
     if args.json:
         _print_json(result.to_json())
         return 0
@@ -632,7 +632,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         if domain.dim != net.n_inputs:
             raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
                         f"expects {net.n_inputs} inputs")
-        result = identify(net, domain, seed=args.seed)
+        result = identify(net, domain, seed=args.seed, progress=_stage_clock(args))
     certificate = None
     if args.certificate and result.verdict == "not-applicable":
         print(f"exactid: no certificate written: the verdict is not-applicable "
@@ -693,7 +693,7 @@ def _cmd_design(args: argparse.Namespace) -> int:
     from .formats import write_samples
 
     net, domain = _network_and_domain(args)
-    result = design_sample(net, domain, seed=args.seed)
+    result = design_sample(net, domain, seed=args.seed, progress=_stage_clock(args))
     if args.out:
         write_samples(args.out, result.samples)
         _wrote(args.out)
@@ -718,7 +718,8 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     if net.depth < 2:
         raise_input(f"{args.network}: the network has no hidden layer; 'crosscheck' needs "
                     "at least one hidden ReLU layer")
-    result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed)
+    result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed,
+                        progress=_stage_clock(args))
     if args.json:
         from .explain import explain_crosscheck
 

@@ -20,6 +20,7 @@ from .errors import InputError
 from .network import Network
 from .numbers import format_rational
 from .polyhedra import maximize
+from .progress import Progress, throttled
 from .regions import enumerate_regions
 
 __all__ = ["Comparison", "compare", "difference_network"]
@@ -61,9 +62,11 @@ class Comparison(Summarised):
                 "cells": self.cells}
 
 
-def compare(net_a: Network, net_b: Network, domain: Domain) -> Comparison:
+def compare(net_a: Network, net_b: Network, domain: Domain, *,
+            progress: Progress | None = None) -> Comparison:
     """Decide exactly whether f_A = f_B on ``domain``; otherwise give max |f_A - f_B| per
     output with attaining points (see the module docstring for why this is exact).
+    ``progress`` (optional) is called with a line of text now and then.
 
     Examples
     --------
@@ -83,7 +86,11 @@ def compare(net_a: Network, net_b: Network, domain: Domain) -> Comparison:
     best = [Fraction(0)] * outs
     where: list[tuple[Fraction, ...] | None] = [None] * outs
     cells = 0
-    for region in enumerate_regions(net_a, domain, facets=False).regions:
+    regions_a = enumerate_regions(net_a, domain, facets=False, progress=progress).regions
+    tick = throttled(progress)
+    for i, region in enumerate(regions_a):
+        tick(lambda i=i, cells=cells: f"cells: {cells} so far (region {i} of "
+             f"{len(regions_a)} of A)")
         closure = Domain(tuple(r[0] for r in region.rows), tuple(r[1] for r in region.rows))
         for cell in enumerate_regions(net_b, closure, facets=False).regions:
             cells += 1
@@ -99,6 +106,8 @@ def compare(net_a: Network, net_b: Network, domain: Domain) -> Comparison:
                     value = m.value + sign * r
                     if value > best[k]:
                         best[k], where[k] = value, m.point
+    if progress is not None:
+        progress(f"cells of the common refinement: {cells}")
     return Comparison(all(v == 0 for v in best), tuple(best), tuple(where), cells)
 
 

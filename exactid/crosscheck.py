@@ -115,7 +115,8 @@ class CrosscheckResult(Summarised):
 
 def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,
                exponents: Sequence[int] = RESCALING_EXPONENTS,
-               seed: int | None = None) -> CrosscheckResult:
+               seed: int | None = None,
+               progress: Callable[[str], None] | None = None) -> CrosscheckResult:
     """Return the exact rank of Gamma at ``samples`` with the ranks float tools give for it.
 
     Parameters
@@ -129,6 +130,8 @@ def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,
         The stress test rescales every hidden layer by 10^k for each k.
     seed : int or None
         Seed of the random primes of the exact rank (``local_verdict``).
+    progress : callable, optional
+        Called with a line of text after each step (``exactid.progress``).
 
     Returns
     -------
@@ -156,7 +159,8 @@ def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,
     [('matrix_rank', 'float64', 5), ('fd_threshold', 'float64', 5), ('matrix_rank', 'float32', 1)]
     """
     xs = as_samples(samples, net.n_inputs)
-    local = local_verdict(net, xs, seed=seed, certificate=False)
+    local = local_verdict(net, xs, seed=seed, certificate=False, progress=progress)
+    report = progress or (lambda _: None)
     rank = local.rank_jacobian
     if rank is None and local.verdict != "not-applicable":
         rank = jacobian_rank(net, xs, seed=seed)  # an activation certificate skipped it
@@ -167,12 +171,14 @@ def crosscheck(net: Network, samples: Sequence[Sequence[Any]], *,
                          f"per hidden neuron: {exc}") from None
     notes: list[str] = []
     base = _float_ranks(net, xs, columns, rank, notes, "")
+    report("float ranks")
     rescaling = []
     for k in exponents:
         factor = Fraction(10) ** k
         ranks = _float_ranks(rescale_layers(net, factor), xs, columns, rank, notes,
                              f"rescaled by 10^{k}: ")
         rescaling.append(RescaledRanks(factor, ranks))
+        report(f"float ranks, rescaled by 10^{k}")
     return CrosscheckResult(local.verdict, rank, local.dimension, base, tuple(rescaling),
                             tuple(notes))
 

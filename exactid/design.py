@@ -17,6 +17,7 @@ from .domain import Domain
 from .errors import CertificationError
 from .network import Network
 from .polyhedra import verify_witness
+from .progress import Progress
 from .regions import Region, RegionSet, enumerate_regions
 
 __all__ = ["DesignResult", "design_sample", "region_points"]
@@ -82,35 +83,41 @@ class DesignResult(Summarised):
 
 
 def design_sample(net: Network, domain: Domain, *, seed: int | None = None,
-                  regions: RegionSet | None = None) -> DesignResult:
+                  regions: RegionSet | None = None,
+                  progress: Progress | None = None) -> DesignResult:
     """A small rational sample in ``domain``, off every kink, on which the local rank
     test succeeds when any finite sample in the domain can (docs/theory/deep_global.md §6.1-6.2).
 
     Points in every region first (3.7); when C_S holds there, the reduction keeps only the
     samples of the certified D x D minor, and the local test is re-run on them.
+    ``progress`` (optional) is called with a line of text after each step.
     """
     from .verdicts.local import degenerate_neurons, jacobian_rank, local_verdict
 
     if regions is None:
-        regions = enumerate_regions(net, domain, facets=False)
+        regions = enumerate_regions(net, domain, facets=False, progress=progress)
     full = designed_points(regions)
+    report = progress or (lambda _: None)
+    report(f"designed points: {len(full)} in {regions.count} regions")
     bound = -(-net.dimension // net.n_outputs)
     if degenerate_neurons(net) or net.activations(full).zeros:
         # theta in S, or a neuron identically zero on a region: the local test does not
         # apply (docs/theory/local.md §3.1), and local_verdict says why
-        result = local_verdict(net, full, seed=seed, float_check=False)
+        result = local_verdict(net, full, seed=seed, float_check=False, progress=progress)
         return DesignResult(full, bound, None, net.dimension, result.verdict, regions.count,
                             len(full), result)
     rank = jacobian_rank(net, full, seed=seed)
+    report(f"rank of Gamma on the designed points: {rank} (D = {net.dimension})")
     if rank < net.dimension:
         # C_S fails on X_d, hence on every finite sample in the domain (Lemma 6.1); the
         # activation rank R_A of this large sample is not needed and not computed.
         return DesignResult(full, bound, rank, net.dimension, "C_S fails", regions.count,
                             len(full))
-    result = local_verdict(net, full, seed=seed, float_check=False)
+    result = local_verdict(net, full, seed=seed, float_check=False, progress=progress)
     used = sorted({i for i, _ in result.certificate["evidence"]["rows"]})
     reduced = [full[i] for i in used]
-    again = local_verdict(net, reduced, seed=seed, float_check=False)
+    report(f"reduced to the {len(reduced)} points of the certified minor")
+    again = local_verdict(net, reduced, seed=seed, float_check=False, progress=progress)
     samples, local = (reduced, again) if again.verdict == result.verdict else (full, result)
     return DesignResult(samples, bound, local.rank_jacobian, net.dimension, local.verdict,
                         regions.count, len(full), local)

@@ -207,7 +207,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
             return res
         reasons.append("N1 fails but no candidate theta' verified")
 
-    regions = enumerate_regions(net, domain)
+    regions = enumerate_regions(net, domain, progress=progress)
     count = regions.count
     patterns = [r.pattern for r in regions.regions]
     hidden = net.hidden_neurons()
@@ -296,6 +296,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
         if res is not None:
             return res
 
+    if progress:
+        progress("conditions N2-N5")
     vis = visibility(net, regions)
     hidden_kinks = [v["neuron"] for v in vis if not v["visible"]]
     for l, j in hidden_kinks:
@@ -311,8 +313,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
                        "(docs/theory/deep_global.md "
                        "§5.1); no E5-type theta' verified")
     if progress:
-        progress("designing a sample")
-    design = design_sample(net, domain, seed=seed, regions=regions)
+        progress("visibility of the kinks")
+    design = design_sample(net, domain, seed=seed, regions=regions, progress=progress)
     summary = {"size": design.size, "lower_bound": design.lower_bound,
                "rank_jacobian": design.rank_jacobian, "dimension": design.dimension,
                "designed_points": design.designed}
