@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Explanation", "describe_condition", "explain_crosscheck", "explain_identify",
-           "explain_local", "rarely_switching"]
+           "explain_local", "neuron_name", "rarely_switching"]
 
 _LIST_AT_MOST = 5  # neurons or samples named one by one; the rest are counted
 _PAPER = "BMB22"  # Bona-Pellissier, Malgouyres, Bachoc (NeurIPS 2022), docs/theory/local.md
@@ -54,33 +54,30 @@ def _names(neurons: list, at_most: int = _LIST_AT_MOST) -> str:
 
 # ---------------------------------------------------------------- local verdicts
 
-def rarely_switching(result: Any) -> list[tuple[int, int, int, str]]:
-    """Hidden neurons that switch on few samples: (layer, neuron, count, side), where
-    ``side`` is "active" when the neuron is active on only ``count`` samples and
-    "inactive" when it is inactive on only ``count``. "Few" means fewer samples than the
-    neuron has incoming parameters (N_{l-1} + 1); neurons that never switch are left out
-    (the activation certificates name them). Sorted, fewest first."""
-    n, found = result.samples, []
+def _switching(result: Any):
+    """(layer, neuron, count, side) for every hidden neuron: ``side`` is the rarer of
+    "active" and "inactive" on the samples, ``count`` how many samples it has."""
+    n = result.samples
     for l, counts in enumerate(result.activation_counts):
-        incoming = result.widths[l] + 1
         for j, active in enumerate(counts):
-            side, count = ("active", active) if active <= n - active else ("inactive",
-                                                                         n - active)
-            if 0 < count < incoming:
-                found.append((l, j, count, side))
+            yield ((l, j, active, "active") if active <= n - active
+                   else (l, j, n - active, "inactive"))
+
+
+def rarely_switching(result: Any) -> list[tuple[int, int, int, str]]:
+    """Hidden neurons that switch on few samples of a ``LocalResult``: (layer, neuron,
+    count, side), the neuron being ``side`` ("active" or "inactive") on only ``count``
+    samples. "Few" means fewer samples than the neuron has incoming parameters
+    (N_{l-1} + 1); neurons that never switch are left out (the activation certificates
+    name them). Sorted, fewest first."""
+    found = [t for t in _switching(result) if 0 < t[2] < result.widths[t[0]] + 1]
     return sorted(found, key=lambda t: (t[2], t[0], t[1]))
 
 
 def _least_switching(result: Any) -> tuple[int, int, int, str] | None:
-    """The hidden neuron whose rarer side (active or inactive) has the fewest samples."""
-    n, best = result.samples, None
-    for l, counts in enumerate(result.activation_counts):
-        for j, active in enumerate(counts):
-            side, count = ("active", active) if active <= n - active else ("inactive",
-                                                                         n - active)
-            if count and (best is None or count < best[2]):
-                best = (l, j, count, side)
-    return best
+    """The hidden neuron whose rarer side (active or inactive) has the fewest samples,
+    among those that switch."""
+    return min((t for t in _switching(result) if t[2]), key=lambda t: t[2], default=None)
 
 
 def _switch_advice(result: Any, network: str) -> list[str]:
@@ -95,7 +92,10 @@ def _switch_advice(result: Any, network: str) -> list[str]:
         steps.append(f"add samples with other activation patterns: N_L x pattern bound = "
                      f"{nout * result.pattern_bound} < D = {d} with these samples "
                      f"({_doc('local', '7')})")
-    rare = rarely_switching(result)
+    # neurons that never switch first (0 samples on one side), then those that rarely do
+    rare = ([(l, j, 0, "active") for l, j in result.never_active]
+            + [(l, j, 0, "inactive") for l, j in result.always_active]
+            + rarely_switching(result))
     for l, j, count, side in rare[:_LIST_AT_MOST]:
         steps.append(f"{neuron_name(l, j)} is {side} on {count} of {n} samples: add samples "
                      f"where it is {side}")
@@ -108,16 +108,28 @@ def _switch_advice(result: Any, network: str) -> list[str]:
             l, j, count, side = least
             steps.append(f"the neuron that switches least is {neuron_name(l, j)}, {side} on "
                          f"{count} of {n} samples: samples where it is {side} may help")
-    steps.append(f"or run `exactid design-sample {network} --domain D.json`: it builds a "
+    steps.append(f"{'or ' if steps else ''}run `exactid design-sample {network} --domain "
+                 "D.json`: it builds a "
                  "sample in the domain on which C_S holds whenever some finite sample there "
                  f"satisfies it ({_doc('deep_global', '6.1')})")
     return steps
 
 
 def explain_local(result: Any, network: str = "NET", samples: str = "X.json") -> Explanation:
-    """The explanation of a ``LocalResult`` (docs/theory/local.md §9).
+    """The explanation of a ``LocalResult`` (docs/theory/local.md §9): what its verdict
+    proves, the neuron or sample behind it, and next steps.
 
     ``network`` and ``samples`` are the file names used in the suggested commands.
+
+    Examples
+    --------
+    >>> from exactid import Network, local_verdict
+    >>> net = Network.from_lists([[[1], [-1]], [[1, 1]]], [[0, -5], [0]])
+    >>> result = local_verdict(net, [[-3], [-2], [-1], [1], [2], [3]], certificate=False)
+    >>> result.reason
+    'theorem-8'
+    >>> [step for step in explain_local(result).next_steps if "neuron 1" in step]
+    ['neuron 1 of hidden layer 0 is active on 0 of 6 samples: add samples where it is active']
     """
     reason = result.reason
     n, d = result.samples, result.dimension
@@ -141,6 +153,10 @@ def explain_local(result: Any, network: str = "NET", samples: str = "X.json") ->
             "theta, not rescalings of it, give the same outputs on them (Theorem 8 of "
             f"{_PAPER}, {_doc('local', '8')})",
             "this is about these samples only: more or other samples may change it"]
+        if result.never_active or result.always_active:
+            summary.append(f"also: {_names(result.never_active + result.always_active)} "
+                           "never switch on these samples, which alone rules out local "
+                           f"identifiability from them ({_doc('local', '10')})")
         steps = _switch_advice(result, network)
     elif reason == "gap":
         r = result.rank_jacobian
@@ -228,8 +244,9 @@ def _explain_kink(result: Any, network: str, samples: str) -> tuple[list[str], l
                      "drop it, and run again")
     steps.append(f"`exactid eval {network} --samples {samples}` lists every sample on a kink")
     if result.never_active or result.always_active:
-        steps.append("after that, the activation certificates of the neurons that never "
-                     f"switch apply ({_doc('local', '10')})")
+        summary.append(f"also: {_names(result.never_active + result.always_active)} never "
+                       "switch on these samples; their activation certificates do not need "
+                       f"the kink hypothesis ({_doc('local', '10')}; see the reasons)")
     return summary, steps
 
 
