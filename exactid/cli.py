@@ -733,6 +733,8 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
 def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
     """The crosscheck report: exact rank, then the float ranks (one row per tool), then
     the same tools (by their number) on the rescaled networks."""
+    from .explain import explain_crosscheck
+
     exact = _dash(result.rank_exact)
     lines = ["exactid crosscheck: the exact rank of Gamma against float rank tools", "",
              f"  network {net_name}, samples {samples_name}",
@@ -758,8 +760,6 @@ def render_crosscheck(result: Any, net_name: str, samples_name: str) -> str:
     lines += ["", f"  disagreements: {result.disagreements} of {total} float ranks differ from "
               "the exact rank"]
     lines += [f"  note: {n}" for n in result.notes]
-    from .explain import explain_crosscheck
-
     lines += _explanation_lines(explain_crosscheck(result, net_name, samples_name))
     return "\n".join(lines)
 
