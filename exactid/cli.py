@@ -108,7 +108,8 @@ def _parser() -> argparse.ArgumentParser:
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action=_Version, help="print the version and exit")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser,
-                           metavar="COMMAND", title="commands")
+                           metavar="COMMAND", title="commands", help="the command to run; "
+                           "'exactid COMMAND --help' shows its options and examples")
     loc = _command(sub, "local", "local identifiability from a finite sample",
                    f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json",
                    f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json "
