@@ -40,7 +40,8 @@ class _Version(argparse.Action):
             version = metadata.version("exactid")
         except metadata.PackageNotFoundError:
             version = "unknown (not installed; run 'pip install -e .')"
-        parser.exit(0, f"exactid {version}\n")
+        print(f"exactid {version}")
+        parser.exit()
 
 
 _WORKED = "examples/worked-2-3-2-1"
