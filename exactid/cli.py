@@ -93,12 +93,35 @@ def _model_options(parser: argparse.ArgumentParser) -> None:
 
 def _network(args: argparse.Namespace, path: str) -> Any:
     """The network in ``path``, honouring --format and --layout (not for .json files)."""
+    return load_network(path, getattr(args, "format", None), getattr(args, "layout", None))
+
+
+def load_network(path: str, format: str | None = None, layout: str | None = None) -> Any:
+    """The network in the file ``path``: a .json file is always an exactid.network/1
+    document; any other file is a model read with ``format`` and ``layout`` (--format,
+    --layout; docs/models.md)."""
     from .formats import read_network
 
     if str(path).lower().endswith(".json"):
         return read_network(path)
-    return read_network(path, format=getattr(args, "format", None),
-                        layout=getattr(args, "layout", None))
+    return read_network(path, format=format, layout=layout)
+
+
+def require_hidden_layer(net: Any, name: str, command: str | None = None) -> None:
+    """InputError unless ``net`` (named ``name``) has a hidden layer; ``command`` is named
+    in the message when given."""
+    if net.depth < 2:
+        raise_input(f"{name}: the network has no hidden layer" + (
+            f"; '{command}' needs at least one hidden ReLU layer" if command else ""))
+
+
+def require_dimension(domain: Any, domain_name: str, net: Any, net_name: str | None = None
+                      ) -> None:
+    """InputError unless the domain has the dimension of the network's inputs (the message
+    names the network when ``net_name`` is given)."""
+    if domain.dim != net.n_inputs:
+        raise_input(f"{domain_name}: the domain has dimension {domain.dim}, "
+                    f"{net_name or 'the network'} expects {net.n_inputs} inputs")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -319,9 +342,7 @@ def _cmd_local(args: argparse.Namespace) -> int:
     from .verdicts import local_verdict
 
     net = _network(args, args.network)
-    if net.depth < 2:
-        raise_input(f"{args.network}: the network has no hidden layer; 'local' needs at "
-                    "least one hidden ReLU layer")
+    require_hidden_layer(net, args.network, "local")
     progress = _stage_clock(args)
     samples = read_samples(args.samples, net.n_inputs)
     progress(f"read {len(samples)} samples")
@@ -334,13 +355,19 @@ def _cmd_local(args: argparse.Namespace) -> int:
         write_text_atomic(args.certificate, dump_json(result.certificate) + "\n")
         _wrote(args.certificate)
     if args.json:
-        from .explain import explain_local
-
-        steps = explain_local(result, args.network, args.samples).next_steps
-        _print_json({**result.to_json(), "next_steps": list(steps)})
+        _print_json(local_json(result, args.network, args.samples))
     else:
         print(render_local(result, args.network, args.samples, args.certificate))
     return 0
+
+
+def local_json(result: Any, network: str = "NET", samples: str = "X.json") -> dict:
+    """The object ``exactid local --json`` prints: the result's fields, with next steps
+    naming the network and sample files (``exactid.explain``)."""
+    from .explain import explain_local
+
+    steps = explain_local(result, network, samples).next_steps
+    return {**result.to_json(), "next_steps": list(steps)}
 
 
 def _wrote(path: str) -> None:
@@ -494,11 +521,8 @@ def _cmd_regions(args: argparse.Namespace) -> int:
 
     net = _network(args, args.network)
     domain = read_domain(args.domain)
-    if net.depth < 2:
-        raise_input(f"{args.network}: the network has no hidden layer")
-    if domain.dim != net.n_inputs:
-        raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
-                    f"expects {net.n_inputs} inputs")
+    require_hidden_layer(net, args.network)
+    require_dimension(domain, args.domain, net)
     if args.plot and net.n_inputs != 2:
         raise_input(f"{args.network}: --plot needs a network with 2 inputs, this one has "
                     f"{net.n_inputs}")
@@ -561,14 +585,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     net_a, net_b = _network(args, args.a), _network(args, args.b)
     domain = read_domain(args.domain)
-    for path, net in ((args.a, net_a), (args.b, net_b)):
-        if net.depth < 2:
-            raise_input(f"{path}: the network has no hidden layer")
-        if domain.dim != net.n_inputs:
-            raise_input(f"{args.domain}: the domain has dimension {domain.dim}, {path} "
-                        f"expects {net.n_inputs} inputs")
-    if net_a.n_outputs != net_b.n_outputs:
-        raise_input(f"{args.b}: {net_b.n_outputs} outputs, {args.a} has {net_a.n_outputs}")
+    require_comparable(net_a, args.a, net_b, args.b, domain, args.domain)
     result = compare(net_a, net_b, domain, progress=_stage_clock(args))
     if args.json:
         _print_json(result.to_json())
@@ -584,16 +601,24 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def require_comparable(net_a: Any, name_a: str, net_b: Any, name_b: str, domain: Any,
+                       domain_name: str) -> None:
+    """InputError unless A and B (both with a hidden layer) take the domain's inputs and
+    have the same number of outputs: what ``exactid diff`` compares."""
+    for name, net in ((name_a, net_a), (name_b, net_b)):
+        require_hidden_layer(net, name)
+        require_dimension(domain, domain_name, net, name)
+    if net_a.n_outputs != net_b.n_outputs:
+        raise_input(f"{name_b}: {net_b.n_outputs} outputs, {name_a} has {net_a.n_outputs}")
+
+
 def _network_and_domain(args: argparse.Namespace) -> tuple[Any, Any]:
     from .domain import read_domain
 
     net = _network(args, args.network)
     domain = read_domain(args.domain)
-    if net.depth < 2:
-        raise_input(f"{args.network}: the network has no hidden layer")
-    if domain.dim != net.n_inputs:
-        raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
-                    f"expects {net.n_inputs} inputs")
+    require_hidden_layer(net, args.network)
+    require_dimension(domain, args.domain, net)
     return net, domain
 
 
@@ -631,9 +656,7 @@ def _cmd_identify(args: argparse.Namespace) -> int:
     except DomainError as exc:
         result = not_applicable(str(exc))
     else:
-        if domain.dim != net.n_inputs:
-            raise_input(f"{args.domain}: the domain has dimension {domain.dim}, the network "
-                        f"expects {net.n_inputs} inputs")
+        require_dimension(domain, args.domain, net)
         result = identify(net, domain, seed=args.seed, progress=_stage_clock(args))
     certificate = None
     if args.certificate and result.verdict == "not-applicable":
@@ -647,14 +670,20 @@ def _cmd_identify(args: argparse.Namespace) -> int:
             write_text_atomic(args.certificate, certificate)
             _wrote(args.certificate)
     if args.json:
-        from .explain import explain_identify
-
-        steps = explain_identify(result, args.network, args.domain).next_steps
-        _print_json({**result.to_json(), "next_steps": list(steps)})
+        _print_json(identify_json(result, args.network, args.domain))
         return 0
     print(render_identify(result, args.network, args.domain,
                           args.certificate if certificate is not None else None))
     return 0
+
+
+def identify_json(result: Any, network: str = "NET", domain: str = "D.json") -> dict:
+    """The object ``exactid identify --json`` prints: the result's fields, with next steps
+    naming the network and domain files (``exactid.explain``)."""
+    from .explain import explain_identify
+
+    steps = explain_identify(result, network, domain).next_steps
+    return {**result.to_json(), "next_steps": list(steps)}
 
 
 def render_identify(result: Any, net_name: str, domain_name: str,
@@ -717,9 +746,7 @@ def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .formats import read_samples
 
     net = _network(args, args.network)
-    if net.depth < 2:
-        raise_input(f"{args.network}: the network has no hidden layer; 'crosscheck' needs "
-                    "at least one hidden ReLU layer")
+    require_hidden_layer(net, args.network, "crosscheck")
     result = crosscheck(net, read_samples(args.samples, net.n_inputs), seed=args.seed,
                         progress=_stage_clock(args))
     if args.json:
