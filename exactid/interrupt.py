@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-__all__ = ["run_isolated"]
+__all__ = ["die_with_parent", "run_isolated"]
 
 GRACE_SECONDS = 0.5  # between SIGTERM and SIGKILL to a child being stopped
 
@@ -97,7 +97,7 @@ def _child(command: Callable[[], int], parent: int) -> None:
     """Run the command and leave with its status; never returns. Ctrl-C is the parent's
     business: the terminal sends SIGINT to both, and only the parent may answer it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with(parent)
+    die_with_parent(parent)
     code = 1
     try:
         code = command()
@@ -119,9 +119,9 @@ def _child(command: Callable[[], int], parent: int) -> None:
         os._exit(code if isinstance(code, int) and 0 <= code <= 255 else 1)
 
 
-def _die_with(parent: int) -> None:
-    """On Linux, ask the kernel to kill this child when the parent dies (even by SIGKILL),
-    so that no orphan keeps computing."""
+def die_with_parent(parent: int) -> None:
+    """Ask the kernel (Linux only) to kill this process when ``parent`` dies, even by
+    SIGKILL, so that no orphan keeps computing; used by command children and pool workers."""
     if not sys.platform.startswith("linux"):
         return
     try:
