@@ -256,6 +256,30 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--domain", metavar="D", help="exactid.domain/1 JSON file: with "
                      "--rationalize, also the exact max |f - f~| on D and a point attaining it")
     imp.add_argument("--json", action="store_true", help=_JSON_HELP)
+    bt = _command(sub, "batch", "run many jobs (local, identify, regions, diff, equiv, "
+                  "design-sample) from a JSON-lines file, one result line each; re-running "
+                  "resumes",
+                  "exactid batch examples/batch/jobs.jsonl --out results.jsonl",
+                  "exactid batch examples/batch/jobs.jsonl --out results.jsonl --workers 2 "
+                  "--progress",
+                  "exactid batch examples/batch/jobs.jsonl --out results.jsonl --scheduler "
+                  "tcp://127.0.0.1:8786")
+    bt.add_argument("jobs", metavar="JOBS.jsonl", help="the jobs, one JSON object per line: "
+                    '{"id": ..., "command": ..., "network": ..., ...} with the fields of '
+                    "docs/batch.md (paths or inline documents)")
+    bt.add_argument("--out", required=True, metavar="RESULTS.jsonl",
+                    help="the results file: one line per job is appended, with the "
+                    "command's --json object or a one-line error; jobs whose id is already "
+                    "there are skipped")
+    bt.add_argument("--workers", type=int, metavar="N", default=None,
+                    help="jobs run in N worker processes at once (default: all cores; 1: "
+                    "one after the other, results in the order of JOBS)")
+    bt.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs on the Dask "
+                    "cluster of this scheduler (tcp://host:8786; pip install "
+                    "'exactid[dask]'); paths must be readable by its workers")
+    bt.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                    help="print the jobs done so far on stderr every few seconds (default: "
+                    "when stderr is a terminal)")
     _command(sub, "demo", "run the local verdict on the embedded example of "
                           "docs/theory/local.md §13.1",
              "exactid demo")
@@ -741,6 +765,26 @@ def _cmd_design(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_batch(args: argparse.Namespace) -> int:
+    import signal
+
+    from .batch import Terminated, run_batch
+
+    enabled = sys.stderr.isatty() if args.progress is None else args.progress
+    try:
+        summary = run_batch(args.jobs, args.out, workers=args.workers,
+                            scheduler=args.scheduler, progress=_say if enabled else None)
+    except Terminated:  # sent by exactid.interrupt, which reports it
+        return 128 + signal.SIGTERM
+    print(f"{args.out}: {summary.ok} ok, {summary.failed} failed, {summary.skipped} "
+          f"already there (of {summary.jobs} jobs in {args.jobs})")
+    return 0
+
+
+def _say(line: str) -> None:
+    print(f"exactid: {line}", file=sys.stderr, flush=True)
+
+
 def _cmd_crosscheck(args: argparse.Namespace) -> int:
     from .crosscheck import crosscheck
     from .formats import read_samples
@@ -1076,7 +1120,8 @@ _COMMANDS = {"local": _cmd_local, "regions": _cmd_regions, "eval": _cmd_eval, "e
              "identify": _cmd_identify, "design-sample": _cmd_design,
              "entangled": _cmd_entangled, "recover": _cmd_recover,
              "verify-recovery": _cmd_verify_recovery,
-             "crosscheck": _cmd_crosscheck, "align": _cmd_align, "import": _cmd_import}
+             "crosscheck": _cmd_crosscheck, "align": _cmd_align, "import": _cmd_import,
+             "batch": _cmd_batch}
 
 if __name__ == "__main__":
     sys.exit(main(isolate=True))

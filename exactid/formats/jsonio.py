@@ -160,12 +160,15 @@ def read_samples(path: str | os.PathLike, dim: int) -> list[list[Fraction]]:
     return samples
 
 
-def dump_json(obj: Any) -> str:
-    """Serialise a JSON document (Fractions become exact strings)."""
+def dump_json(obj: Any, compact: bool = False) -> str:
+    """Serialise a JSON document (Fractions become exact strings); ``compact``: on one
+    line, without spaces (a line of a JSON-lines file)."""
     def default(o: Any) -> Any:
         if isinstance(o, Fraction):
             return number_to_json(o)
         raise TypeError(f"cannot serialise {type(o).__name__}")
+    if compact:
+        return json.dumps(obj, separators=(",", ":"), default=default)
     return json.dumps(obj, indent=1, default=default)
 
 
