@@ -50,21 +50,26 @@ def run_isolated(command: Callable[[], int], outputs: Sequence[str | os.PathLike
     The child's exit status; 128 + N when the child or the parent was stopped by signal N
     (130 for Ctrl-C), after one line on stderr.
     """
-    if not hasattr(os, "fork"):
+    if not hasattr(os, "fork") or not hasattr(signal, "pthread_sigmask"):
         return command()
     stopping = (signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, *stopping)}
+    caught = {signal.SIGINT, *stopping}
+    previous = {sig: signal.getsignal(sig) for sig in caught}
     pid = None
     try:
         before = _temporary_files(outputs)
         sys.stdout.flush()
         sys.stderr.flush()
         parent = os.getpid()
+        # held back until each side has its handlers: a SIGTERM just after the fork must
+        # neither kill the parent outright nor raise in the child
+        signal.pthread_sigmask(signal.SIG_BLOCK, caught)
         pid = os.fork()
         if pid == 0:
-            _child(command, parent)
+            _child(command, parent, caught)
         for sig in stopping:
             signal.signal(sig, _raise_stop)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
         status = _wait(pid)
     except (KeyboardInterrupt, _Stop) as exc:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut this
@@ -77,6 +82,7 @@ def run_isolated(command: Callable[[], int], outputs: Sequence[str | os.PathLike
         print(f"exactid: {_MESSAGES.get(signum, 'stopped')}", file=sys.stderr, flush=True)
         return 128 + signum
     finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     code = os.waitstatus_to_exitcode(status)
@@ -93,10 +99,14 @@ def _raise_stop(signum: int, frame: object) -> None:
     raise _Stop(signum)
 
 
-def _child(command: Callable[[], int], parent: int) -> None:
+def _child(command: Callable[[], int], parent: int, caught: set[int]) -> None:
     """Run the command and leave with its status; never returns. Ctrl-C is the parent's
-    business: the terminal sends SIGINT to both, and only the parent may answer it."""
+    business: the terminal sends SIGINT to both, and only the parent may answer it;
+    SIGTERM and SIGHUP end the child at once."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in caught - {signal.SIGINT}:
+        signal.signal(sig, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
     die_with_parent(parent)
     code = 1
     try:
