@@ -419,7 +419,7 @@ def onnx_file(tmp_path):
 def test_cli_import_writes_the_network_and_reports(capsys, tmp_path, onnx_file):
     out = tmp_path / "net.json"
     code, text, err = run(capsys, "import", onnx_file, "--out", out, "--json")
-    assert code == 0 and err == ""
+    assert code == 0 and err == f"exactid: wrote {out}\n"
     report = json.loads(text)
     assert report["widths"] == [2, 3, 1] and report["params"] == 13
     assert report["max_denominator_bits"] == 27  # float32 0.1 = 13421773 / 2^27
