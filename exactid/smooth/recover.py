@@ -23,6 +23,7 @@ The network is only ever called through a counter: at most ``budget`` evaluation
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -181,7 +182,9 @@ def cluster(vectors: np.ndarray, m: int, scores: np.ndarray | None = None,
             groups.append([int(k)])
     groups.sort(key=len, reverse=True)
     start = np.array([data[g].mean(axis=0) for g in groups[:m]])
-    centres, labels = kmeans2(data, start, minit="matrix")
+    with warnings.catch_warnings():  # an empty cluster is dropped below
+        warnings.simplefilter("ignore", UserWarning)
+        centres, labels = kmeans2(data, start, minit="matrix")
     kept = np.array([c for j, c in enumerate(centres) if np.any(labels == j)])
     return _align_signs(kept / np.linalg.norm(kept, axis=1, keepdims=True))
 
