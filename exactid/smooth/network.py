@@ -143,7 +143,7 @@ class SmoothNetwork:
     >>> net = SmoothNetwork(Activation("polynomial", (0, 1, Fraction(1, 2))), "sum",
     ...                     (((1, 2),),), ((Fraction(1),),))
     >>> net.widths, net.evaluate([1, 1])
-    ((2, 1), (Fraction(15, 2),))
+    ((2, 1), (Fraction(21, 2),))
     """
 
     activation: Activation

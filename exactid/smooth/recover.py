@@ -254,7 +254,7 @@ def recover(net: SmoothNetwork, budget: int, seed: int | None = None, eps: float
     -------
     >>> from exactid.smooth.network import Activation
     >>> net = SmoothNetwork(Activation("tanh"), "sum", (((1, 0), (0, 1)),),
-    ...                     (("1/2", "-1/3"),))
+    ...                     ((Fraction(1, 2), Fraction(-1, 3)),))
     >>> r = recover(net, budget=200, seed=0)
     >>> len(r.estimates), r.evaluations <= 200
     (2, True)
