@@ -26,8 +26,9 @@ import numpy as np
 
 from .errors import CertificationError
 
-__all__ = ["Feasibility", "Maximum", "facet_test", "integer_point", "maximize", "strictly_feasible",
-           "upper_bound", "verify_maximum", "verify_motzkin", "verify_witness"]
+__all__ = ["Feasibility", "Maximum", "VertexHint", "bound_at_vertex", "facet_test",
+           "integer_point", "maximize", "strictly_feasible", "upper_bound", "verify_bound",
+           "verify_maximum", "verify_motzkin", "verify_witness", "vertex_hint"]
 
 Row = Sequence[Fraction | int]
 _EPS = 1e-9
@@ -513,3 +514,110 @@ def _exact_max(q: Row, a: Sequence[Row], beta: Row) -> Maximum:
     if not verify_maximum(q, a, beta, m):
         raise CertificationError("the exact LP produced no verified maximum (internal error)")
     return m
+
+
+class VertexHint:
+    """Float vertices of a bounded polytope {a x < beta} (qhull, a hint only), with the
+    rows active at each vertex, and a cache of the exact inverses used to turn a vertex
+    into a Farkas certificate (:func:`bound_at_vertex`).
+
+    The rows are given by index into the caller's list, which may grow by rows appended
+    at its end (redundant ones): the indices stay valid.
+    """
+
+    def __init__(self, vertices_float: np.ndarray, active: list[tuple[int, ...]]) -> None:
+        self.vertices_float = vertices_float
+        self.active = active
+        self.centre_float = vertices_float.mean(axis=0)
+        self._inverses: dict[tuple[int, ...], object] = {}
+
+    def __getstate__(self) -> dict:
+        return {"vertices_float": self.vertices_float, "active": self.active,
+                "centre_float": self.centre_float, "_inverses": {}}
+
+
+def vertex_hint(a: Sequence[Row], beta: Row, inside: Sequence[Fraction | float]
+                ) -> VertexHint | None:
+    """Return the float vertices of the bounded polytope {a x < beta} with a point
+    ``inside`` it (qhull's halfspace intersection), or None when qhull cannot tell
+    (thin or degenerate cells: the caller then solves an LP)."""
+    try:
+        from scipy.spatial import HalfspaceIntersection
+
+        dim = len(inside)
+        af = _floats(a, dim)
+        bf = np.array([float(v) for v in beta])
+        norms = np.linalg.norm(af, axis=1)
+        if not np.all(norms > 0) or not np.all(np.isfinite(af)):
+            return None
+        x = np.array([float(v) for v in inside])
+        with np.errstate(all="ignore"):
+            if not np.max((af @ x - bf) / norms) < -1e-10:
+                return None  # too close to the boundary for qhull's interior point
+            halfspaces = np.hstack([af / norms[:, None], -(bf / norms)[:, None]])
+        if not np.all(np.isfinite(halfspaces)):
+            return None
+        hs = HalfspaceIntersection(halfspaces, x)
+        vertices = np.asarray(hs.intersections, dtype=float)
+        active = [tuple(int(k) for k in f) for f in hs.dual_facets]
+    except Exception:  # qhull's errors, overflow, degenerate input: no hint
+        return None
+    if (len(vertices) <= dim or not np.all(np.isfinite(vertices))
+            or any(len(s) != dim for s in active)):
+        return None
+    return VertexHint(vertices, active)
+
+
+def bound_at_vertex(hint: VertexHint, a: Sequence[Sequence[int]], beta: Sequence[int],
+                    q: Sequence[int], r: int, strict: bool = False
+                    ) -> tuple[Fraction, ...] | None:
+    """y >= 0 with a^T y = q and beta . y <= r (< r when ``strict``), checked exactly, so
+    that q . x <= r (< r) on {a x <= beta} (affine Farkas, docs/theory/deep_global.md §3.3);
+    None when no vertex of the hint gives one. Integer rows only.
+
+    The float hint names the vertices maximising q . x; on the rows active at such a
+    vertex y is the unique solution of a_S^T y = q (an exact d x d solve, whose inverse is
+    cached per active set). No LP is solved.
+    """
+    import flint
+
+    values = hint.vertices_float @ np.array([float(v) for v in q])
+    top = values.max()
+    tol = 1e-9 * (1.0 + abs(top))
+    tried = set()
+    for k in np.flatnonzero(values >= top - tol):
+        support = hint.active[k]
+        if support in tried:
+            continue
+        tried.add(support)
+        inverse = hint._inverses.get(support)
+        if inverse is None:
+            dim = len(support)
+            try:
+                inverse = flint.fmpq_mat(dim, dim, [a[s][i] for i in range(dim)
+                                                    for s in support]).inv()
+            except ZeroDivisionError:
+                inverse = False
+            hint._inverses[support] = inverse
+        if inverse is False:
+            continue
+        y = inverse * flint.fmpq_mat(len(support), 1, list(q))
+        ys = [y[i, 0] for i in range(len(support))]
+        bound = sum(v * beta[s] for v, s in zip(ys, support))
+        if any(v < 0 for v in ys) or bound > r or (strict and bound == r):
+            continue
+        out = [Fraction(0)] * len(a)
+        for v, s in zip(ys, support):
+            out[s] = _frac(v)
+        return tuple(out)
+    return None
+
+
+def verify_bound(a: Sequence[Row], beta: Row, q: Row, r: Fraction | int,
+                 y: Sequence[Fraction]) -> bool:
+    """True iff y >= 0, a^T y = q and beta . y <= r (then q . x <= r on {a x <= beta})."""
+    ys, den = integer_point(y)
+    return (len(ys) == len(a) and all(v >= 0 for v in ys)
+            and all(sum(yk * ak[i] for yk, ak in zip(ys, a) if yk) == qi * den
+                    for i, qi in enumerate(q))
+            and _dot(beta, ys) <= r * den)

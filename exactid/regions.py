@@ -17,18 +17,27 @@ is integer arithmetic; affine maps are those of the given network.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import networkx as nx
+import numpy as np
 
 from .display import Summarised
 from .domain import Domain
 from .errors import InputError
 from .network import Network
 from .numbers import format_rational
-from .polyhedra import facet_test, integer_point, strictly_feasible, verify_witness
+from .polyhedra import (
+    VertexHint,
+    bound_at_vertex,
+    facet_test,
+    integer_point,
+    strictly_feasible,
+    verify_witness,
+    vertex_hint,
+)
 from .progress import Progress, throttled
 
 __all__ = ["Region", "RegionSet", "enumerate_regions", "region_rows"]
@@ -248,16 +257,28 @@ def _as_vec(point: tuple[list[int], int]) -> Vec:
 
 
 def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True,
-                      progress: Progress | None = None) -> RegionSet:
+                      progress: Progress | None = None, workers: int | None = 1,
+                      scheduler: Any = None, shortcuts: bool = True) -> RegionSet:
     """Return every full-dimensional activation region of ``net`` inside ``domain``.
 
     Each region has an exact rational interior witness, its facets (labelled with the
     neuron(s) whose zero set carries them, or the domain rows) and the exact affine map
     of the network on it; edges join regions sharing a facet
-    (docs/theory/deep_global.md §2, §3.4-3.5). With ``facets=False`` only the regions are computed
-    (no facets, edges or graph edges).
-    ``progress`` (optional) is called with a line of text now and then: the regions found
-    so far, then the facets (``exactid.progress``).
+    (docs/theory/deep_global.md §2, §3.4-3.5).
+
+    Parameters
+    ----------
+    facets : with False only the regions are computed (no facets, edges or graph edges).
+    progress : called with a line of text now and then: the regions found so far, then
+        the facets (``exactid.progress``).
+    workers : worker processes (``None``: all cores; 1: this process alone); the result
+        is the same for every value (``exactid.parallel``; the split is explained in this
+        module's docstring).
+    scheduler : a Dask scheduler address or ``dask.distributed.Client``; the same tasks
+        then run on that cluster.
+    shortcuts : with False, every child of the splitting tree not settled by the parent's
+        witness or its mirror image is decided by an LP (``strictly_feasible``): the
+        plain algorithm, kept to test that the vertex shortcuts never change a result.
 
     Examples
     --------
@@ -272,59 +293,24 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True,
     if net.depth < 2:
         raise InputError("network has no hidden layer: it has a single affine region")
     integer = _Integer.of(net)
-    degenerate: list[str] = []
     base_rows = _domain_rows(domain)
     start = strictly_feasible([r[0] for r in base_rows], [r[1] for r in base_rows])
-    leaves: list[tuple[tuple[tuple[int, ...], ...], tuple, list, tuple]] = []
-    hidden = len(integer.weights)
-
-    def split(layer: int, bits: list[int], done: list[tuple[int, ...]], rows: list,
-              x0: tuple[list[int], int], a: list, c: list) -> None:
-        if len(bits) == len(a):
-            done = done + [tuple(bits)]
-            if layer + 1 == hidden:
-                leaves.append((tuple(done), x0, rows, (a, c)))
-                tick(lambda: f"regions: {len(leaves)} found so far")
-                return
-            na, nc = integer.next_forms(layer, tuple(bits), a, c)
-            split(layer + 1, [], done, rows, x0, na, nc)
-            return
-        j = len(bits)
-        form, const = a[j], c[j]
-        if not any(form):
-            if const == 0:
-                degenerate.append(f"hidden layer {layer} neuron {j}: pre-activation "
-                                  f"identically zero on the cell with pattern {done} (kept "
-                                  "as inactive)")
-            split(layer, bits + [int(const > 0)], done, rows, x0, a, c)
-            return
-        value = _value(form, const, x0)
-        for bit in (1, 0):
-            new_rows = rows + [_row(form, const, bit, ("neuron", layer, j))]
-            if value != 0 and (value > 0) == bool(bit):
-                split(layer, bits + [bit], done, new_rows, x0, a, c)
-                continue
-            mirror = next((m for m in _mirror(form, value, x0) if _strict(new_rows, m)),
-                          None) if value != 0 else None
-            if mirror is not None:
-                split(layer, bits + [bit], done, new_rows, mirror, a, c)
-                continue
-            res = strictly_feasible([r[0] for r in new_rows], [r[1] for r in new_rows])
-            if res.feasible:
-                split(layer, bits + [bit], done, new_rows, integer_point(res.witness), a, c)
-
-    tick = throttled(progress)
-    split(0, [], [], base_rows, integer_point(start.witness),
-          [tuple(r) for r in integer.weights[0]], list(integer.biases[0]))
+    root = _Node(0, (), (), tuple(base_rows), _int_point(start.witness),
+                 tuple(tuple(r) for r in integer.weights[0]), tuple(integer.biases[0]))
+    leaves, notes = _split_all(integer, root, shortcuts, workers, scheduler, progress)
+    degenerate = [note for _, note in sorted(notes, key=lambda kn: kn[0])]
     regions = [Region(pattern, _as_vec(x0), tuple(rows), integer.affine(pattern, *forms))
                for pattern, x0, rows, forms in leaves]
     index = {r.pattern: i for i, r in enumerate(regions)}
     lower: list[dict] = []
     if progress is not None:
         progress(f"regions: {len(regions)}")
-    edges = _facets(regions, index, integer, degenerate, lower, progress) if facets else []
-    if facets and progress is not None:
-        progress(f"facets and adjacencies: {len(edges)} adjacencies")
+    edges = []
+    if facets:
+        found = _all_facets(integer, regions, index, workers, scheduler, progress, shortcuts)
+        edges = _merge_facets(regions, found, index, integer, degenerate, lower)
+        if progress is not None:
+            progress(f"facets and adjacencies: {len(edges)} adjacencies")
     graph = nx.Graph(index=index)
     for i, r in enumerate(regions):
         graph.add_node(i, pattern=r.pattern, witness=r.witness, affine=r.affine)
@@ -334,6 +320,206 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True,
         raise AssertionError("the region adjacency graph of a convex domain is not "
                              "connected: this is a bug, please report it")
     return RegionSet(regions, edges, degenerate, graph, lower)
+
+
+Point = tuple[tuple[int, ...], int]  # x = nums / den
+Leaf = tuple  # (pattern, point, rows, (forms a, constants c) of the last hidden layer)
+
+
+def _int_point(x: Vec) -> Point:
+    nums, den = integer_point(x)
+    return tuple(nums), den
+
+
+@dataclass
+class _Node:
+    """A node of the splitting tree (docs/theory/deep_global.md §3.4): the cell where the bits
+    ``done`` (whole layers) and ``bits`` (the first neurons of ``layer``) hold, its strict
+    rows, an exact interior point, the integer forms (a, c) of ``layer`` on it, and the
+    float vertices of the cell when known (None: not computed yet; False: qhull failed)."""
+
+    layer: int
+    bits: tuple[int, ...]
+    done: tuple[tuple[int, ...], ...]
+    rows: tuple[IntRow, ...]
+    point: Point
+    a: tuple[tuple[int, ...], ...]
+    c: tuple[int, ...]
+    hint: VertexHint | bool | None = None
+
+    def key(self) -> tuple[int, ...]:
+        """The node's place in the depth-first order of the serial enumeration (bit 1
+        before bit 0, a node before its descendants)."""
+        return tuple(1 - b for bits in self.done for b in bits) + tuple(1 - b for b in self.bits)
+
+
+class _Splitter:
+    """One step of the splitting tree at a time; the notes on degenerate neurons are kept
+    with the key of the node that met them, so that any split of the tree into subtrees
+    gives the notes of the serial order once sorted."""
+
+    def __init__(self, integer: _Integer, shortcuts: bool) -> None:
+        self.integer = integer
+        self.shortcuts = shortcuts
+        self.hidden = len(integer.weights)
+        self.notes: list[tuple[tuple[int, ...], str]] = []
+
+    def expand(self, node: _Node) -> tuple[list[_Node], Leaf | None]:
+        """The non-empty children of ``node`` in depth-first order, or the leaf (a
+        region) that ``node`` completes."""
+        if len(node.bits) == len(node.a):
+            done = node.done + (node.bits,)
+            if node.layer + 1 == self.hidden:
+                return [], (done, node.point, node.rows, (node.a, node.c))
+            na, nc = self.integer.next_forms(node.layer, node.bits, node.a, node.c)
+            return [replace(node, layer=node.layer + 1, bits=(), done=done, a=tuple(na),
+                            c=tuple(nc))], None
+        j = len(node.bits)
+        form, const = node.a[j], node.c[j]
+        if not any(form):
+            if const == 0:
+                self.notes.append((node.key(), f"hidden layer {node.layer} neuron {j}: "
+                                   "pre-activation identically zero on the cell with pattern "
+                                   f"{list(node.done)} (kept as inactive)"))
+            return [replace(node, bits=node.bits + (int(const > 0),))], None
+        value = _value(form, const, node.point)
+        rows = {bit: node.rows + (_row(form, const, bit, ("neuron", node.layer, j)),)
+                for bit in (1, 0)}
+        if value == 0:  # a hyperplane through an interior point: both sides exist
+            return [replace(node, bits=node.bits + (bit,), rows=rows[bit],
+                            point=self._witness(node, rows[bit]), hint=None)
+                    for bit in (1, 0)], None
+        here = int(value > 0)
+        there = 1 - here
+        far = self._other_side(node, rows[there], form, value)
+        kept = replace(node, bits=node.bits + (here,), rows=rows[here],
+                       hint=node.hint if far is None else None)
+        if far is None:
+            return [kept], None
+        other = replace(node, bits=node.bits + (there,), rows=rows[there], point=far,
+                        hint=None)
+        return ([kept, other] if here == 1 else [other, kept]), None
+
+    def _hint(self, node: _Node) -> VertexHint | None:
+        if not self.shortcuts or node.hint is False:
+            return None
+        if node.hint is None:
+            hint = vertex_hint([r[0] for r in node.rows], [r[1] for r in node.rows],
+                               _as_vec(node.point))
+            node.hint = hint if hint is not None else False
+        return node.hint or None
+
+    def _other_side(self, node: _Node, rows: tuple[IntRow, ...], form: tuple[int, ...],
+                    value: int) -> Point | None:
+        """An interior point of the child across the hyperplane from the node's point, or
+        None when that child is empty (proved exactly)."""
+        mirror = next((m for m in _mirror(form, value, node.point) if _strict(rows, m)), None)
+        if mirror is not None:
+            return mirror
+        hint = self._hint(node)
+        if hint is not None:
+            ra, rb, _ = rows[-1]
+            parent = node.rows
+            if bound_at_vertex(hint, [r[0] for r in parent], [r[1] for r in parent],
+                               [-v for v in ra], -rb) is not None:
+                return None  # ra . x >= rb on the whole cell: a Farkas certificate
+            point = _hint_point(hint, rows)
+            if point is not None:
+                return point
+        res = strictly_feasible([r[0] for r in rows], [r[1] for r in rows])
+        return _int_point(res.witness) if res.feasible else None
+
+    def _witness(self, node: _Node, rows: tuple[IntRow, ...]) -> Point:
+        """An interior point of a child known to be non-empty."""
+        found = self._hint(node)
+        point = _hint_point(found, rows) if found is not None else None
+        if point is not None:
+            return point
+        res = strictly_feasible([r[0] for r in rows], [r[1] for r in rows])
+        if not res.feasible:
+            raise AssertionError("a hyperplane through an interior point left one side "
+                                 "empty: this is a bug, please report it")
+        return _int_point(res.witness)
+
+    def subtree(self, node: _Node, tick: Any = None) -> list[Leaf]:
+        """The leaves below ``node``, depth first."""
+        leaves: list[Leaf] = []
+        stack = [node]
+        while stack:
+            children, leaf = self.expand(stack.pop())
+            if leaf is not None:
+                leaves.append(leaf)
+                if tick is not None:
+                    tick(lambda: f"regions: {len(leaves)} found so far")
+            stack.extend(reversed(children))
+        return leaves
+
+
+def _hint_point(hint: VertexHint, rows: tuple[IntRow, ...]) -> Point | None:
+    """A rational point strictly inside {rows} near the float vertices of the parent cell
+    on the new row's side, checked exactly; None when the candidates miss."""
+    ra, rb, _ = rows[-1]
+    values = hint.vertices_float @ np.array([float(v) for v in ra])
+    best = hint.vertices_float[int(np.argmin(values))]
+    centre = hint.centre_float
+    for t in (0.5, 0.9, 0.99, 0.999):
+        x = centre + t * (best - centre)
+        for grid in (64, 4096, 2 ** 20):
+            cand = (tuple(round(v * grid) for v in x), grid)
+            if _strict(rows, cand):
+                return cand
+    return None
+
+
+def _subtree_task(args: tuple) -> tuple[list[Leaf], list]:
+    """One independent task: the whole subtree below a frontier node (picklable)."""
+    integer, shortcuts, node = args
+    splitter = _Splitter(integer, shortcuts)
+    return splitter.subtree(node), splitter.notes
+
+
+def _split_all(integer: _Integer, root: _Node, shortcuts: bool, workers: int | None,
+               scheduler: Any, progress: Progress | None) -> tuple[list[Leaf], list]:
+    """The leaves of the splitting tree in depth-first order and the notes met."""
+    from .parallel import default_workers, imap_jobs
+
+    splitter = _Splitter(integer, shortcuts)
+    tick = throttled(progress)
+    count = default_workers() if workers is None else workers
+    if scheduler is None and count == 1:
+        return splitter.subtree(root, tick), splitter.notes
+    # the frontier: breadth-first until there are enough independent subtrees
+    target = 8 * (count if scheduler is None else 4)
+    items: list[_Node | tuple[str, Leaf]] = [root]
+    while 0 < sum(isinstance(it, _Node) for it in items) < target:
+        grown: list[_Node | tuple[str, Leaf]] = []
+        for it in items:
+            if isinstance(it, _Node):
+                children, leaf = splitter.expand(it)
+                grown.extend(children if leaf is None else [("leaf", leaf)])
+            else:
+                grown.append(it)
+        items = grown
+    nodes = [it for it in items if isinstance(it, _Node)]
+    parts: dict[int, list[Leaf]] = {}
+    notes = list(splitter.notes)
+    found = sum(1 for it in items if not isinstance(it, _Node))
+    jobs = [(integer, shortcuts, node) for node in nodes]
+    for k, (leaves, more) in imap_jobs(_subtree_task, jobs, workers=workers,
+                                       scheduler=scheduler):
+        parts[k] = leaves
+        notes.extend(more)
+        found += len(leaves)
+        tick(lambda found=found: f"regions: {found} found so far")
+    out: list[Leaf] = []
+    k = 0
+    for it in items:
+        if isinstance(it, _Node):
+            out.extend(parts[k])
+            k += 1
+        else:
+            out.append(it[1])
+    return out, notes
 
 
 def groups(rows: tuple[IntRow, ...]) -> list[list[int]]:
@@ -424,47 +610,134 @@ def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) ->
     return None
 
 
-def _facets(regions: list[Region], index: dict, integer: _Integer, degenerate: list[str],
-            lower: list[dict], progress: Progress | None = None) -> list[dict]:
-    """Facets of every region (docs/theory/deep_global.md §3.5) and the edges they induce."""
+def _region_facets(integer: _Integer, i: int, r: Region, index: dict,
+                   witnesses: list[Vec], shortcuts: bool = True) -> list[dict]:
+    """The facets of region ``i`` (docs/theory/deep_global.md §3.5), each with its neurons,
+    domain rows, neighbour and an exact witness; a facet towards a region of smaller index
+    whose witness the segment between the two region witnesses does not give is left
+    ``"pending"``: the merge takes the neighbour's own facet witness, or solves the LP."""
+    out = []
+    flat = flat_neurons(integer, r.pattern)
+    hint: VertexHint | bool | None = None if shortcuts else False
+    for members in groups(r.rows):
+        neurons, boundary = group_labels(r.rows, members)
+        neighbour = None
+        if neurons and not boundary:
+            neighbour = index.get(across(integer, r.pattern, r.rows[members[0]], neurons, flat))
+            if neighbour is None:
+                continue  # a facet has a full-dimensional region across it
+        witness = None
+        if neighbour is not None:
+            witness = _crossing(r.rows, members, r.witness, witnesses[neighbour])
+        if witness is None and hint is None:
+            hint = vertex_hint([row[0] for row in r.rows], [row[1] for row in r.rows],
+                               r.witness) or False
+        if witness is None and hint:
+            a, beta, _ = r.rows[members[0]]
+            if bound_at_vertex(hint, [row[0] for row in r.rows], [row[1] for row in r.rows],
+                               a, beta, strict=True) is not None:
+                continue  # a . x < beta on the whole closed region: no facet there
+            witness = _facet_point(hint, r.rows, members)
+        if witness is None and neighbour is not None and neighbour < i:
+            out.append({"neurons": neurons, "boundary": boundary, "witness": None,
+                        "neighbour": neighbour, "pending": members})
+            continue
+        if witness is None:
+            res = facet_test([row[0] for row in r.rows], [row[1] for row in r.rows], members)
+            if not res.feasible:
+                continue
+            witness = res.witness
+        out.append({"neurons": neurons, "boundary": boundary, "witness": witness,
+                    "neighbour": neighbour})
+    return out
+
+
+def _facet_point(hint: VertexHint, rows: tuple[IntRow, ...], members: list[int]
+                 ) -> Vec | None:
+    """A rational point in the relative interior of the facet on the group's hyperplane:
+    the mean of the float vertices on it, rounded, projected exactly onto the hyperplane
+    and checked exactly; None when the hint has no such vertices or the check fails."""
+    on = [k for k, active in enumerate(hint.active) if any(m in active for m in members)]
+    if len(on) < len(hint.centre_float):
+        return None
+    mean = hint.vertices_float[on].mean(axis=0)
+    a, beta, _ = rows[members[0]]
+    norm = sum(v * v for v in a)
+    others = [rows[k] for k in range(len(rows)) if k not in members]
+    for grid in (2 ** 20, 2 ** 40):
+        x = [Fraction(round(v * grid), grid) for v in mean]
+        step = (beta - sum(ai * xi for ai, xi in zip(a, x))) / norm
+        x = tuple(xi + step * ai for xi, ai in zip(x, a))
+        if verify_witness([o[0] for o in others], [o[1] for o in others], x, [a], [beta]):
+            return x
+    return None
+
+
+def _facets_task(args: tuple) -> list[list[dict]]:
+    """One independent task: the facets of a run of consecutive regions (picklable)."""
+    integer, first, chunk, index, witnesses, shortcuts = args
+    return [_region_facets(integer, first + k, r, index, witnesses, shortcuts)
+            for k, r in enumerate(chunk)]
+
+
+def _all_facets(integer: _Integer, regions: list[Region], index: dict, workers: int | None,
+                scheduler: Any, progress: Progress | None, shortcuts: bool
+                ) -> list[list[dict]]:
+    """The facets of every region, computed region by region (each independently of the
+    others, hence in any order and by any worker)."""
+    from .parallel import default_workers, imap_jobs
+
+    witnesses = [r.witness for r in regions]
+    count = default_workers() if workers is None else workers
+    tasks = 1 if scheduler is None and count == 1 else 8 * (count if scheduler is None else 4)
+    size = max(1, -(-len(regions) // tasks))
+    jobs = [(integer, s, regions[s:s + size], index, witnesses, shortcuts)
+            for s in range(0, len(regions), size)]
+    tick = throttled(progress)
+    out: list[list[dict]] = [[] for _ in regions]
+    done = 0
+    for k, part in imap_jobs(_facets_task, jobs, workers=workers, scheduler=scheduler):
+        out[jobs[k][1]:jobs[k][1] + len(part)] = part
+        done += len(part)
+        tick(lambda done=done: f"facets: {done} of {len(regions)} regions")
+    return out
+
+
+def _merge_facets(regions: list[Region], found: list[list[dict]], index: dict,
+                  integer: _Integer, degenerate: list[str], lower: list[dict]) -> list[dict]:
+    """Attach the facets to the regions in region order and return the edges: a facet
+    shared with a region of smaller index takes that region's witness when it lies on this
+    side's facet too, so that both sides name one point; the notes on non-generic facets
+    and lower-dimensional patterns follow the same order."""
     edges: dict[tuple[int, int], dict] = {}
     shared_witness: dict[tuple, Vec] = {}
-    tick = throttled(progress)
-    for i, r in enumerate(regions):
-        tick(lambda i=i: f"facets: region {i} of {len(regions)}")
-        flat = flat_neurons(integer, r.pattern)
-        for members in groups(r.rows):
-            neurons, boundary = group_labels(r.rows, members)
-            neighbour = None
-            if neurons and not boundary:
-                neighbour = index.get(across(integer, r.pattern, r.rows[members[0]], neurons,
-                                             flat))
-                if neighbour is None:
-                    continue  # a facet has a full-dimensional region across it
-            witness = None
-            if neighbour is not None:
-                shared = shared_witness.get((neighbour, i))
+    for i, (r, facet_list) in enumerate(zip(regions, found)):
+        for f in facet_list:
+            neurons, boundary, neighbour = f["neurons"], f["boundary"], f["neighbour"]
+            members = f.pop("pending", None)
+            shared = shared_witness.get((neighbour, i)) if neighbour is not None else None
+            if shared is not None:
+                if members is None:
+                    members = next(m for m in groups(r.rows)
+                                   if group_labels(r.rows, m) == (neurons, boundary))
                 others = [r.rows[k] for k in range(len(r.rows)) if k not in members]
                 eq = r.rows[members[0]]
-                if shared is not None and verify_witness(
-                        [o[0] for o in others], [o[1] for o in others], shared,
-                        [eq[0]], [eq[1]]):
-                    witness = shared
-                else:
-                    witness = _crossing(r.rows, members, r.witness, regions[neighbour].witness)
-            if witness is None:
+                if verify_witness([o[0] for o in others], [o[1] for o in others], shared,
+                                  [eq[0]], [eq[1]]):
+                    f["witness"] = shared
+            if f["witness"] is None:
                 res = facet_test([row[0] for row in r.rows], [row[1] for row in r.rows],
                                  members)
                 if not res.feasible:
                     continue
-                witness = res.witness
+                f["witness"] = res.witness
+            witness = f["witness"]
             if len(neurons) > 1 or (neurons and boundary):
                 note = (f"region {i}: neurons {neurons} and domain rows {boundary} share "
                         "one facet (non-generic)")
                 if note not in degenerate:
                     degenerate.append(note)
-            r.facets.append({"neurons": neurons, "boundary": boundary,
-                             "witness": witness, "neighbour": neighbour})
+            r.facets.append(f)
             if neighbour is None:
                 continue
             shared_witness[(i, neighbour)] = witness
