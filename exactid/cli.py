@@ -78,6 +78,31 @@ def _progress_option(parser: argparse.ArgumentParser) -> None:
                         "is a terminal)")
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of workers, not {text!r}")
+    return value
+
+
+def _parallel_options(parser: argparse.ArgumentParser) -> None:
+    """--workers / --scheduler: the region enumeration in worker processes or on a Dask
+    cluster (exactid.parallel); the output is the same for every choice."""
+    parser.add_argument("--workers", type=_positive, metavar="N", default=None,
+                        help="enumerate regions in N worker processes (default: all cores; "
+                        "1: this process alone); the output does not depend on N")
+    parser.add_argument("--scheduler", metavar="ADDRESS", help="send the same work to the "
+                        "Dask cluster of this scheduler (tcp://host:8786; pip install "
+                        "'exactid[dask]')")
+
+
+def _parallel(args: argparse.Namespace) -> dict[str, Any]:
+    return {"workers": args.workers, "scheduler": args.scheduler}
+
+
 _FORMATS = ("onnx", "safetensors", "npz", "npy", "pt")
 
 
@@ -182,6 +207,7 @@ def _parser() -> argparse.ArgumentParser:
                      "listing (2-D inputs; needs matplotlib: pip install 'exactid[plot]')")
     reg.add_argument("--certificate", metavar="OUT", help="write a region certificate to OUT")
     _progress_option(reg)
+    _parallel_options(reg)
     df = _command(sub, "diff", "exact comparison of two networks on a domain",
                   f"exactid diff {_E1}/network.json {_E1}/counterexample.json "
                   f"--domain {_E1}/domain.json")
@@ -191,6 +217,7 @@ def _parser() -> argparse.ArgumentParser:
     df.add_argument("--domain", required=True, help=_DOMAIN_HELP)
     df.add_argument("--json", action="store_true", help=_JSON_HELP)
     _progress_option(df)
+    _parallel_options(df)
     idf = _command(sub, "identify", "identifiability from the function on a domain",
                    f"exactid identify {_E6}/network.json --domain {_E6}/domain.json",
                    f"exactid identify {_E1}/network.json --domain {_E1}/domain.json "
@@ -203,6 +230,7 @@ def _parser() -> argparse.ArgumentParser:
                      "(re-verify it with 'exactid check OUT')")
     idf.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     _progress_option(idf)
+    _parallel_options(idf)
     ds = _command(sub, "design-sample", "a small sample in a domain for the local test",
                   f"exactid design-sample {_E6}/network.json --domain {_E6}/domain.json "
                   "--out X.json")
@@ -214,6 +242,7 @@ def _parser() -> argparse.ArgumentParser:
     ds.add_argument("--json", action="store_true", help=_JSON_HELP)
     ds.add_argument("--seed", type=int, default=None, help=_SEED_HELP)
     _progress_option(ds)
+    _parallel_options(ds)
     cc = _command(sub, "crosscheck", "exact rank of the reduced Jacobian against the "
                   "ranks float tools report for it, under rescalings too",
                   f"exactid crosscheck {_WORKED}/network.json --samples "
@@ -550,7 +579,7 @@ def _cmd_regions(args: argparse.Namespace) -> int:
     if args.plot and net.n_inputs != 2:
         raise_input(f"{args.network}: --plot needs a network with 2 inputs, this one has "
                     f"{net.n_inputs}")
-    result = enumerate_regions(net, domain, progress=_stage_clock(args))
+    result = enumerate_regions(net, domain, progress=_stage_clock(args), **_parallel(args))
     certificate = None
     if args.certificate:
         from .certificates.schema import regions_certificate
@@ -610,7 +639,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     net_a, net_b = _network(args, args.a), _network(args, args.b)
     domain = read_domain(args.domain)
     require_comparable(net_a, args.a, net_b, args.b, domain, args.domain)
-    result = compare(net_a, net_b, domain, progress=_stage_clock(args))
+    result = compare(net_a, net_b, domain, progress=_stage_clock(args), **_parallel(args))
     if args.json:
         _print_json(result.to_json())
         return 0
@@ -681,7 +710,8 @@ def _cmd_identify(args: argparse.Namespace) -> int:
         result = not_applicable(str(exc))
     else:
         require_dimension(domain, args.domain, net)
-        result = identify(net, domain, seed=args.seed, progress=_stage_clock(args))
+        result = identify(net, domain, seed=args.seed, progress=_stage_clock(args),
+                          **_parallel(args))
     certificate = None
     if args.certificate and result.verdict == "not-applicable":
         print(f"exactid: no certificate written: the verdict is not-applicable "
@@ -748,7 +778,8 @@ def _cmd_design(args: argparse.Namespace) -> int:
     from .formats import write_samples
 
     net, domain = _network_and_domain(args)
-    result = design_sample(net, domain, seed=args.seed, progress=_stage_clock(args))
+    result = design_sample(net, domain, seed=args.seed, progress=_stage_clock(args),
+                           **_parallel(args))
     if args.out:
         write_samples(args.out, result.samples)
         _wrote(args.out)

@@ -63,10 +63,13 @@ class Comparison(Summarised):
 
 
 def compare(net_a: Network, net_b: Network, domain: Domain, *,
-            progress: Progress | None = None) -> Comparison:
+            progress: Progress | None = None, workers: int | None = 1,
+            scheduler: Any = None) -> Comparison:
     """Decide exactly whether f_A = f_B on ``domain``; otherwise give max |f_A - f_B| per
     output with attaining points (see the module docstring for why this is exact).
-    ``progress`` (optional) is called with a line of text now and then.
+    ``progress`` (optional) is called with a line of text now and then. ``workers`` and
+    ``scheduler`` spread the regions of A and the cells inside runs of them over worker
+    processes or a Dask cluster (``exactid.parallel``); the result does not depend on them.
 
     Examples
     --------
@@ -82,15 +85,44 @@ def compare(net_a: Network, net_b: Network, domain: Domain, *,
     if net_a.n_inputs != net_b.n_inputs or net_a.n_outputs != net_b.n_outputs:
         raise InputError(f"the networks differ in shape: {net_a.n_inputs} -> "
                          f"{net_a.n_outputs} and {net_b.n_inputs} -> {net_b.n_outputs}")
+    from .parallel import default_workers, imap_jobs
+
     outs = net_a.n_outputs
     best = [Fraction(0)] * outs
     where: list[tuple[Fraction, ...] | None] = [None] * outs
     cells = 0
-    regions_a = enumerate_regions(net_a, domain, facets=False, progress=progress).regions
+    regions_a = enumerate_regions(net_a, domain, facets=False, progress=progress,
+                                  workers=workers, scheduler=scheduler).regions
+    count = default_workers() if workers is None else workers
+    tasks = 1 if scheduler is None and count == 1 else 8 * (count if scheduler is None else 4)
+    size = max(1, -(-len(regions_a) // tasks))
+    jobs = [(net_b, regions_a[s:s + size]) for s in range(0, len(regions_a), size)]
+    parts: dict[int, tuple] = {}
     tick = throttled(progress)
-    for i, region in enumerate(regions_a):
-        tick(lambda i=i, cells=cells: f"cells: {cells} so far (region {i} of "
-             f"{len(regions_a)} of A)")
+    for k, part in imap_jobs(_cells_task, jobs, workers=workers, scheduler=scheduler):
+        parts[k] = part
+        cells += part[0]
+        done = len(parts)
+        tick(lambda cells=cells, done=done: f"cells: {cells} so far ({done} of {len(jobs)} "
+             "runs of regions of A)")
+    for k in range(len(jobs)):  # in region order: the first region attaining a maximum wins
+        for out, (value, point) in enumerate(zip(parts[k][1], parts[k][2])):
+            if value > best[out]:
+                best[out], where[out] = value, point
+    if progress is not None:
+        progress(f"cells of the common refinement: {cells}")
+    return Comparison(all(v == 0 for v in best), tuple(best), tuple(where), cells)
+
+
+def _cells_task(args: tuple) -> tuple[int, list[Fraction], list]:
+    """One independent task: the cells R ∩ S for a run of regions R of A, and per output
+    the largest difference met there and the first point attaining it (picklable)."""
+    net_b, regions_a = args
+    outs = net_b.n_outputs
+    best = [Fraction(0)] * outs
+    where: list[tuple[Fraction, ...] | None] = [None] * outs
+    cells = 0
+    for region in regions_a:
         closure = Domain(tuple(r[0] for r in region.rows), tuple(r[1] for r in region.rows))
         for cell in enumerate_regions(net_b, closure, facets=False).regions:
             cells += 1
@@ -106,9 +138,7 @@ def compare(net_a: Network, net_b: Network, domain: Domain, *,
                     value = m.value + sign * r
                     if value > best[k]:
                         best[k], where[k] = value, m.point
-    if progress is not None:
-        progress(f"cells of the common refinement: {cells}")
-    return Comparison(all(v == 0 for v in best), tuple(best), tuple(where), cells)
+    return cells, best, where
 
 
 def difference_network(net_a: Network, net_b: Network) -> Network:

@@ -84,18 +84,22 @@ class DesignResult(Summarised):
 
 def design_sample(net: Network, domain: Domain, *, seed: int | None = None,
                   regions: RegionSet | None = None,
-                  progress: Progress | None = None) -> DesignResult:
+                  progress: Progress | None = None, workers: int | None = 1,
+                  scheduler: Any = None) -> DesignResult:
     """A small rational sample in ``domain``, off every kink, on which the local rank
     test succeeds when any finite sample in the domain can (docs/theory/deep_global.md §6.1-6.2).
 
     Points in every region first (3.7); when C_S holds there, the reduction keeps only the
     samples of the certified D x D minor, and the local test is re-run on them.
-    ``progress`` (optional) is called with a line of text after each step.
+    ``progress`` (optional) is called with a line of text after each step; ``workers``
+    and ``scheduler`` are those of ``enumerate_regions`` (the result does not depend on
+    them).
     """
     from .verdicts.local import degenerate_neurons, jacobian_rank, local_verdict
 
     if regions is None:
-        regions = enumerate_regions(net, domain, facets=False, progress=progress)
+        regions = enumerate_regions(net, domain, facets=False, progress=progress,
+                                    workers=workers, scheduler=scheduler)
     full = designed_points(regions)
     report = progress or (lambda _: None)
     report(f"designed points: {len(full)} in {regions.count} regions")

@@ -10,9 +10,10 @@ as they finish, for callers that write or report them at once.
 Three back ends, the same contract:
 
 * ``workers=1`` (and no scheduler): a plain loop in the calling process;
-* ``workers=N``: a ``concurrent.futures.ProcessPoolExecutor`` of N processes (started with
-  ``fork`` where it exists, else ``spawn``); each worker sets FLINT to one thread, ignores
-  Ctrl-C (the parent answers it) and dies with its parent;
+* ``workers=N``: a ``concurrent.futures.ProcessPoolExecutor`` of N processes (started by
+  a fork server where it exists, else spawned: never a fork of the caller, whose BLAS or
+  FLINT threads may hold locks); each worker sets FLINT to one thread, ignores Ctrl-C (the
+  parent answers it) and dies with its parent;
 * ``scheduler=ADDRESS`` or a ``dask.distributed.Client``: the tasks go to an existing Dask
   cluster (``pip install 'exactid[dask]'``); ``workers`` is then ignored.
 
@@ -116,13 +117,10 @@ def _backend(fn: Callable[[Any], Any], items: list[Any], workers: int | None,
 
 def _processes(fn: Callable[[Any], Any], items: list[Any], workers: int
                ) -> Iterator[tuple[int, Any]]:
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context(method),
-                               initializer=_start_worker, initargs=(os.getpid(),))
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
+                               initializer=_start_worker)
     finished = False
     try:
         pending = {pool.submit(fn, item): index for index, item in enumerate(items)}
@@ -139,13 +137,27 @@ def _processes(fn: Callable[[Any], Any], items: list[Any], workers: int
             _stop_pool(pool)
 
 
-def _start_worker(parent: int) -> None:
+def _context() -> Any:
+    """The way worker processes start: ``forkserver`` where it exists (a plain fork of a
+    process whose BLAS or FLINT threads hold a lock would deadlock the worker), with the
+    exact modules preloaded so that a worker starts in milliseconds; else ``spawn``."""
+    import multiprocessing
+
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["exactid.regions", "exactid.compare", "exactid.batch"])
+    return context
+
+
+def _start_worker() -> None:
     """Prepare a worker process: one FLINT thread (the pool is the parallelism), Ctrl-C
-    left to the parent, and no life after the parent."""
+    left to the caller, and no life after its parent (the fork server, which leaves when
+    the caller does)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .interrupt import die_with_parent
 
-    die_with_parent(parent)
+    die_with_parent(os.getppid())
     _one_flint_thread()
 
 

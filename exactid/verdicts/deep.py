@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import flint
 
@@ -176,8 +177,11 @@ def _rank_and_kernel(rows: list[list[Fraction]]) -> tuple[int, list[Fraction] | 
 
 
 def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
-                 progress: Callable[[str], None] | None = None) -> IdentifyResult:
-    """N1-N5 in order, then invisible kinks, then C_S on a designed sample (see module)."""
+                 progress: Callable[[str], None] | None = None, workers: int | None = 1,
+                 scheduler: Any = None) -> IdentifyResult:
+    """N1-N5 in order, then invisible kinks, then C_S on a designed sample (see module);
+    the regions are enumerated by ``workers`` processes or on the Dask ``scheduler``
+    (``enumerate_regions``; the result does not depend on them)."""
     def fail(name: str, candidates, conditions, regions=None, vis=None,
              theorem: str | None = None, cause: dict | None = None):
         found = verified_counterexample(net, domain, candidates)
@@ -207,7 +211,8 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
             return res
         reasons.append("N1 fails but no candidate theta' verified")
 
-    regions = enumerate_regions(net, domain, progress=progress)
+    regions = enumerate_regions(net, domain, progress=progress, workers=workers,
+                                scheduler=scheduler)
     count = regions.count
     patterns = [r.pattern for r in regions.regions]
     hidden = net.hidden_neurons()

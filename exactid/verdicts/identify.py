@@ -102,14 +102,17 @@ def not_applicable(reason: str) -> IdentifyResult:
 
 
 def identify(net: Network, domain: Domain, *, seed: int | None = None,
-             progress: Callable[[str], None] | None = None) -> IdentifyResult:
+             progress: Callable[[str], None] | None = None, workers: int | None = 1,
+             scheduler: Any = None) -> IdentifyResult:
     """Decide identifiability of ``net`` from its function on ``domain``.
 
     One hidden layer: the shallow theorem
     (docs/theory/shallow.md §2-4), exact both ways. Two or more: the necessary conditions N1-N5 of
     docs/theory/deep_global.md §4 with verified counterexamples, visibility (5.1), and local
     identifiability on a designed sample (6); never a claim of global identifiability
-    (docs/theory/deep_global.md §0, §7).
+    (docs/theory/deep_global.md §0, §7). ``workers`` and ``scheduler`` spread the region
+    enumeration over processes or a Dask cluster (``exactid.parallel``); the result does not
+    depend on them.
     """
     if net.depth < 2:
         return not_applicable("the network has no hidden layer: the theorems of "
@@ -124,4 +127,5 @@ def identify(net: Network, domain: Domain, *, seed: int | None = None,
         return shallow_verdict(net, domain)
     from .deep import deep_verdict
 
-    return deep_verdict(net, domain, seed=seed, progress=progress)
+    return deep_verdict(net, domain, seed=seed, progress=progress, workers=workers,
+                        scheduler=scheduler)
