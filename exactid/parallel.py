@@ -224,7 +224,7 @@ def _dask_results(client: Any, own: bool, task: _InWorker, items: list[Any],
     try:
         futures = client.map(task, items, pure=False)
         index_of = {future.key: index for index, future in enumerate(futures)}
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=client.loop):
             yield index_of[future.key], future.result()
     finally:
         unfinished = [future for future in futures if not future.done()]

@@ -2,12 +2,42 @@
 
 Enumeration follows the splitting tree of ``docs/theory/deep_global.md`` §3.4: hidden neurons
 are split one at a time, layer by layer; a child is kept iff its strict system is
-non-empty (``polyhedra.strictly_feasible``: a rational witness or a Motzkin certificate,
-both exact). Splitting was chosen over a search across facets because every node carries
-its own proof, and because it needs no seed point. A child that contains the parent's
-witness strictly, or its mirror image across the splitting hyperplane, needs no LP.
-Facets and the adjacency graph follow 3.5 and the neighbour rule of section 2, extended
-to facets shared by several layers (``across``; docs/certificates.md, "Across a facet").
+non-empty. Splitting was chosen over a search across facets because every node carries
+its own proof, and because it needs no seed point. Facets and the adjacency graph follow
+3.5 and the neighbour rule of section 2, extended to facets shared by several layers
+(``across``; docs/certificates.md, "Across a facet").
+
+Fewer exact LPs. Floats only suggest; every decision is checked exactly:
+
+* a child that contains the parent's witness strictly, or a rounding of its mirror image
+  across the splitting hyperplane, is non-empty (an integer check, no LP);
+* the float vertices of a cell (qhull, ``polyhedra.vertex_hint``, computed once per cell
+  and kept while the splits leave the cell unchanged) give, for a hyperplane that misses
+  the cell, the vertex where its form is extreme: on the d rows active there an exact
+  d x d solve yields Farkas multipliers y >= 0 proving the far child empty
+  (``polyhedra.bound_at_vertex``; the inverse is shared by all forms extreme at that
+  vertex); for a hyperplane that cuts the cell they give points near the far vertices,
+  checked exactly;
+* a facet's witness is where the segment between the two regions' witnesses meets it,
+  or the neighbour's facet witness, or the mean of the float vertices on it projected
+  exactly onto the hyperplane; a row group that is no facet is settled by the same
+  vertex certificate (a . x < beta on the whole closed region);
+* whatever is left goes to ``polyhedra.strictly_feasible`` / ``facet_test`` (HiGHS hint,
+  exact certificate on its support, exact simplex as the last resort).
+
+Parallel work (``workers``, ``scheduler``; ``exactid.parallel``). The splitting tree is
+cut into independent subtrees: starting from the root, every node of the current level is
+split (in the calling process) until there are at least 8 nodes per worker (32 per Dask
+task slot); each subtree below that frontier is one task, which needs only its node (the
+cell's rows, an interior point and the forms of its layer). Listed in depth-first order,
+the frontier's subtrees give back the leaves in exactly the serial order, so the regions
+are numbered as with one worker; the notes on degenerate neurons carry the key of the node
+that met them and are sorted by it. Facets are then computed region by region, each
+independently of the others, by runs of consecutive regions as tasks; a facet towards a
+region of smaller index that the witnesses' segment does not give is settled in the merge,
+which takes the regions in order (the neighbour's witness when it lies on this side's facet
+too, otherwise the LP). Every step is deterministic, so the result - regions, facets,
+edges, witnesses, notes, certificates - is the same for any number of workers.
 
 The work is done on an equivalent network whose hidden rows are primitive integer
 vectors (positive rescaling, docs/theory/local.md §1.6: the same regions), so that every exact test
