@@ -14,10 +14,10 @@ Rows may hold ``int`` or ``Fraction`` entries; integer rows are checked fastest.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -142,9 +142,20 @@ def _project(x: list[Fraction], e: Sequence[Row], g: Row) -> list[Fraction] | No
             for i, xi in enumerate(x)]
 
 
-@functools.cache
+_SOLVERS = threading.local()
+
+
 def _solver():
-    """One HiGHS instance, reused: each call passes a whole new model."""
+    """One HiGHS instance per thread, reused: each call passes a whole new model. Not one
+    per process: HiGHS runs without the interpreter lock, and threads sharing an instance
+    (a Dask worker runs tasks in threads) would corrupt it."""
+    h = getattr(_SOLVERS, "highs", None)
+    if h is None:
+        h = _SOLVERS.highs = _new_solver()
+    return h
+
+
+def _new_solver():
     import highspy
 
     # Recent highspy releases print a banner on the C-level stdout when an instance is
