@@ -23,9 +23,9 @@ The rules that keep a batch going and its results file usable:
   RESULTS are skipped, whether that line says ok or not. A last line without its newline
   (a write cut short) is removed first and its job runs again.
 * Every line is written by one ``write`` on a file opened for appending, with SIGINT and
-  SIGTERM held back during the write, and synced to disk before the next job is counted
-  as done: an interruption (Ctrl-C, ``kill``) leaves the finished lines intact and the
-  file valid JSON lines.
+  SIGTERM held back during the write, so an interruption (Ctrl-C, ``kill``) leaves the
+  finished lines intact and the file valid JSON lines. The file is synced to disk at the
+  end and with the first line written ``SYNC_SECONDS`` after the last sync.
 * Lines appear in the order the jobs finish: input order with one worker, any order with
   several (``exactid.parallel.imap_jobs``); the line of a job is the same either way.
 """
@@ -36,7 +36,9 @@ import json
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,6 +61,7 @@ COMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     "design-sample": (frozenset({"network", "domain"}), _INPUTS | {"seed"}),
 }
 _LAYOUTS = ("out-in", "in-out")
+SYNC_SECONDS = 1.0  # between two syncs of the results file to disk (and one at the end)
 
 
 @dataclass(frozen=True)
@@ -357,6 +360,7 @@ class _Results:
         self.path = check_writable(path)
         self.done = self._finished_keys()
         self.fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)
+        self.synced = time.monotonic()
 
     def _finished_keys(self) -> set[str]:
         """The keys of the lines already in the file; a last line without its newline is
@@ -393,16 +397,22 @@ class _Results:
                          "remove it, or write the results to another file")
 
     def append(self, text: str) -> None:
-        """Write one line and sync it to disk, with SIGINT and SIGTERM held back meanwhile,
-        so that an interruption never leaves part of a line."""
+        """Write one line with SIGINT and SIGTERM held back meanwhile, so that an
+        interruption never leaves part of a line; sync the file to disk when the last sync
+        is SYNC_SECONDS old (a sync per line would cost more than a small job)."""
         data = memoryview((text + "\n").encode("utf-8"))
         with _signals_held():
             while data:
                 data = data[os.write(self.fd, data):]
+        if time.monotonic() >= self.synced + SYNC_SECONDS:
             os.fsync(self.fd)
+            self.synced = time.monotonic()
 
     def close(self) -> None:
-        os.close(self.fd)
+        try:
+            os.fsync(self.fd)
+        finally:
+            os.close(self.fd)
 
 
 @contextmanager
@@ -492,6 +502,10 @@ def run_batch(jobs: str | os.PathLike, out: str | os.PathLike, *, workers: int |
             for _, (success, line) in finished:
                 results.append(line)
                 ok, failed = ok + success, failed + (not success)
+        except BrokenProcessPool:
+            raise InputError("a worker process died while running a job (out of memory?); "
+                             f"the lines in {out} are complete: run the batch again to "
+                             "continue, with --workers 1 to see which job it was") from None
         finally:
             results.close()
     return BatchSummary(len(entries), len(entries) - len(todo), ok, failed)
