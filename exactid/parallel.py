@@ -17,7 +17,10 @@ Three back ends, the same contract:
 * ``scheduler=ADDRESS`` or a ``dask.distributed.Client``: the tasks go to an existing Dask
   cluster (``pip install 'exactid[dask]'``); ``workers`` is then ignored.
 
-The function and the items must be picklable (a module-level function, plain data). An
+The function and the items must be picklable (a module-level function, plain data). A
+script that asks for workers needs the ``if __name__ == "__main__":`` guard around its
+work, as for any process pool that does not fork the caller (the workers import the
+script's module). An
 exception raised by a task cancels the tasks not yet started and is raised again here;
 Ctrl-C does the same and stops the worker processes.
 
@@ -35,7 +38,7 @@ import signal
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from .errors import InputError
+from .errors import ExactidError, InputError
 from .progress import Progress, throttled
 
 __all__ = ["default_workers", "imap_jobs", "map_jobs"]
@@ -118,6 +121,7 @@ def _backend(fn: Callable[[Any], Any], items: list[Any], workers: int | None,
 def _processes(fn: Callable[[Any], Any], items: list[Any], workers: int
                ) -> Iterator[tuple[int, Any]]:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
                                initializer=_start_worker)
@@ -128,7 +132,14 @@ def _processes(fn: Callable[[Any], Any], items: list[Any], workers: int
             ready, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in ready:
                 index = pending.pop(future)
-                yield index, future.result()
+                try:
+                    result = future.result()
+                except BrokenProcessPool as exc:
+                    raise ExactidError(
+                        "a worker process stopped abruptly (out of memory, killed, or started "
+                        "from a script without the 'if __name__ == \"__main__\":' guard); "
+                        "run with one worker to compute in this process") from exc
+                yield index, result
         finished = True
     finally:
         if finished:

@@ -443,16 +443,18 @@ class _Splitter:
                     value: int) -> Point | None:
         """An interior point of the child across the hyperplane from the node's point, or
         None when that child is empty (proved exactly)."""
+        hint = self._hint(node)
+        ra, rb, _ = rows[-1]
+        if hint is not None and not np.any(
+                hint.vertices_float @ np.array([float(v) for v in ra]) < rb - 1e-9 * abs(rb)):
+            # no vertex clearly on the far side: the far child is probably empty
+            if bound_at_vertex(hint, _Column(node.rows, 0), _Column(node.rows, 1),
+                               [-v for v in ra], -rb) is not None:
+                return None  # ra . x >= rb on the whole cell: a Farkas certificate
         mirror = next((m for m in _mirror(form, value, node.point) if _strict(rows, m)), None)
         if mirror is not None:
             return mirror
-        hint = self._hint(node)
         if hint is not None:
-            ra, rb, _ = rows[-1]
-            parent = node.rows
-            if bound_at_vertex(hint, [r[0] for r in parent], [r[1] for r in parent],
-                               [-v for v in ra], -rb) is not None:
-                return None  # ra . x >= rb on the whole cell: a Farkas certificate
             point = _hint_point(hint, rows)
             if point is not None:
                 return point
@@ -483,6 +485,19 @@ class _Splitter:
                     tick(lambda: f"regions: {len(leaves)} found so far")
             stack.extend(reversed(children))
         return leaves
+
+
+class _Column:
+    """Entry ``k`` of every row, read on demand (a certificate reads only a few rows)."""
+
+    def __init__(self, rows: tuple[IntRow, ...], k: int) -> None:
+        self.rows, self.k = rows, k
+
+    def __getitem__(self, i: int) -> Any:
+        return self.rows[i][self.k]
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 def _hint_point(hint: VertexHint, rows: tuple[IntRow, ...]) -> Point | None:
@@ -664,8 +679,8 @@ def _region_facets(integer: _Integer, i: int, r: Region, index: dict,
                                r.witness) or False
         if witness is None and hint:
             a, beta, _ = r.rows[members[0]]
-            if bound_at_vertex(hint, [row[0] for row in r.rows], [row[1] for row in r.rows],
-                               a, beta, strict=True) is not None:
+            if bound_at_vertex(hint, _Column(r.rows, 0), _Column(r.rows, 1), a, beta,
+                               strict=True) is not None:
                 continue  # a . x < beta on the whole closed region: no facet there
             witness = _facet_point(hint, r.rows, members)
         if witness is None and neighbour is not None and neighbour < i:
