@@ -122,17 +122,28 @@ class LocalResult(Summarised):
 
 def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
                   seed: int | None = None) -> int:
-    """The exact rank of Gamma on ``samples``
-    (docs/theory/local.md §5-6), proved by a minor and kernel vectors (``linalg.certified_rank``),
-    without the activation rank R_A. Requires theta not in S and no sample on a kink (InputError
-    otherwise)."""
+    """The exact rank of Gamma on ``samples`` (docs/theory/local.md §5-6), proved by a
+    minor and kernel vectors, without the activation rank R_A: the kernel is sought on the
+    support of a modular kernel first (``linalg.rank_on_kernel_support``), then on the whole
+    matrix (``linalg.certified_rank``). Requires theta not in S and no sample on a kink
+    (InputError otherwise)."""
     xs = as_samples(samples, net.n_inputs)
     acts = net.activations(xs)
     if degenerate_neurons(net) or acts.zeros:
         raise InputError("the rank of Gamma needs theta not in S and no sample on a kink")
     columns = gamma_columns(net, frozen_edges(net))
     data = backpropagate(net, xs, acts)
-    return certified_rank(data.matrix(columns), prime_rng(seed)).rank
+    rng = prime_rng(seed)
+    for _ in range(PRIME_ATTEMPTS):
+        minor = _gamma_minor(data, columns, rng)
+        if minor.size == min(len(columns), data.nrows):  # no kernel needed
+            return minor.size
+        proved = rank_on_kernel_support(
+            minor, data.residue_rows(minor.prime, columns, minor.rows),
+            lambda support: data.exact_array([columns[c] for c in support]), rng)
+        if proved is not None:
+            return proved.rank
+    return certified_rank(data.matrix(columns), rng).rank
 
 
 def degenerate_neurons(net: Network) -> list[tuple[int, int, str]]:
