@@ -300,7 +300,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="the results file: one line per job is appended, with the "
                     "command's --json object or a one-line error; jobs whose id is already "
                     "there are skipped")
-    bt.add_argument("--workers", type=int, metavar="N", default=None,
+    bt.add_argument("--workers", type=_positive, metavar="N", default=None,
                     help="jobs run in N worker processes at once (default: all cores; 1: "
                     "one after the other, results in the order of JOBS)")
     bt.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs on the Dask "

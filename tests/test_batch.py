@@ -13,6 +13,7 @@ import pytest
 
 from exactid import batch
 from exactid.cli import main
+from exactid.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 E1 = ROOT / "examples" / "identify" / "e1"
@@ -238,9 +239,11 @@ def test_progress_lines_go_to_stderr(capsys, tmp_path, monkeypatch):
     code, out, err = run(capsys, "batch", jobs, "--out", tmp_path / "o.jsonl", "--workers",
                          "1", "--progress")
     assert code == 0 and "3 ok" in out and "exactid: 3 of 3 jobs done" in err
-    code, out, err = run(capsys, "batch", jobs, "--out", tmp_path / "p.jsonl", "--workers",
-                         "0")
-    assert code == 2 and "--workers must be a positive integer" in err
+    with pytest.raises(SystemExit) as exc:
+        main(["batch", str(jobs), "--out", str(tmp_path / "p.jsonl"), "--workers", "0"])
+    assert exc.value.code == 2 and "positive number of workers" in capsys.readouterr().err
+    with pytest.raises(InputError, match="--workers must be a positive integer"):
+        batch.run_batch(jobs, tmp_path / "p.jsonl", workers=0)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="the isolation needs os.fork")
