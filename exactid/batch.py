@@ -163,9 +163,9 @@ def _parse_line(text: bytes, lineno: int) -> Job | Rejected:
         return Rejected(None, lineno, f"line {lineno}: a job is a JSON object with 'id' and "
                         "'command'")
     job_id = doc.get("id")
-    if not (type(job_id) is str or (type(job_id) is int)):
-        return Rejected(None, lineno, f"line {lineno}: 'id' must be a string or an integer, "
-                        f"not {json.dumps(job_id) if 'id' in doc else 'missing'}")
+    if type(job_id) not in (str, int):  # not bool, nor a decimal kept as text
+        return Rejected(None, lineno, f"line {lineno}: 'id' must be a string or an integer"
+                        + ("" if "id" in doc else " (it is missing)"))
     problem = _field_problem(doc)
     if problem:
         return Rejected(job_id, lineno, f"line {lineno}: {problem}")
@@ -206,6 +206,7 @@ def _field_problem(doc: dict) -> str | None:
 
 
 # ---------------------------------------------------------------------------- running a job
+# Each job runs in one process (workers=1): the batch parallelises across jobs.
 
 def run_job(entry: Job | Rejected) -> tuple[bool, str]:
     """Return whether the job succeeded and its result line (JSON text, no newline).
@@ -258,8 +259,8 @@ def _domain(fields: dict) -> tuple[Any, str, str]:
 
     spec = fields["domain"]
     if isinstance(spec, str):
-        return read_domain(spec), spec, spec
-    return domain_from_doc(spec, where="'domain'"), "'domain'", "D.json"
+        return read_domain(spec), spec, _domain_file(fields)
+    return domain_from_doc(spec, where="'domain'"), "'domain'", _domain_file(fields)
 
 
 def _samples(fields: dict, dim: int) -> tuple[list, str]:
@@ -298,11 +299,12 @@ def _identify(fields: dict) -> dict:
         result, domain_file = not_applicable(str(exc)), _domain_file(fields)
     else:
         require_dimension(domain, domain_name, net)
-        result = identify(net, domain, seed=fields.get("seed"))
+        result = identify(net, domain, seed=fields.get("seed"), workers=1)
     return identify_json(result, net_file, domain_file)
 
 
 def _domain_file(fields: dict) -> str:
+    """The domain's name in the next steps: its path, or D.json (``exactid.explain``)."""
     return fields["domain"] if isinstance(fields["domain"], str) else "D.json"
 
 
@@ -314,7 +316,7 @@ def _regions(fields: dict) -> dict:
     domain, domain_name, _ = _domain(fields)
     require_hidden_layer(net, name)
     require_dimension(domain, domain_name, net)
-    return enumerate_regions(net, domain).to_json()
+    return enumerate_regions(net, domain, workers=1).to_json()
 
 
 def _diff(fields: dict) -> dict:
@@ -324,7 +326,7 @@ def _diff(fields: dict) -> dict:
     (net_a, name_a, _), (net_b, name_b, _) = _network(fields), _network(fields, "b")
     domain, domain_name, _ = _domain(fields)
     require_comparable(net_a, name_a, net_b, name_b, domain, domain_name)
-    return compare(net_a, net_b, domain).to_json()
+    return compare(net_a, net_b, domain, workers=1).to_json()
 
 
 def _equiv(fields: dict) -> dict:
@@ -341,7 +343,7 @@ def _design(fields: dict) -> dict:
     domain, domain_name, _ = _domain(fields)
     require_hidden_layer(net, name)
     require_dimension(domain, domain_name, net)
-    return design_sample(net, domain, seed=fields.get("seed")).to_json()
+    return design_sample(net, domain, seed=fields.get("seed"), workers=1).to_json()
 
 
 _RUNNERS: dict[str, Callable[[dict], dict]] = {
@@ -391,7 +393,7 @@ class _Results:
             doc = None
         if isinstance(doc, dict) and doc.get("id") is None and type(doc.get("line")) is int:
             return f"line:{doc['line']}"
-        if isinstance(doc, dict) and (type(doc.get("id")) is str or type(doc.get("id")) is int):
+        if isinstance(doc, dict) and type(doc.get("id")) in (str, int):
             return _id_key(doc["id"])
         raise InputError(f"{self.path}: line {lineno} is not a result line of exactid batch; "
                          "remove it, or write the results to another file")
