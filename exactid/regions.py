@@ -353,6 +353,7 @@ def enumerate_regions(net: Network, domain: Domain, *, facets: bool = True,
 
 
 Point = tuple[tuple[int, ...], int]  # x = nums / den
+MIN_FACET_TASK = 16  # regions per facet task at least: a task costs a round trip
 Leaf = tuple  # (pattern, point, rows, (forms a, constants c) of the last hidden layer)
 
 
@@ -637,22 +638,28 @@ def across(integer: _Integer, pattern, row: IntRow, neurons: list,
     return tuple(out)
 
 
-def _crossing(rows: tuple[IntRow, ...], members: list[int], x0: Vec, x1: Vec) -> Vec | None:
-    """Where the segment x0 -> x1 meets the group's hyperplane, if every other row is
-    strict there (a facet witness found without an LP)."""
+def _crossing(rows: tuple[IntRow, ...], members: list[int], p0: Point, p1: Point
+              ) -> Vec | None:
+    """Where the segment between the points p0 and p1 (nums, den) meets the group's
+    hyperplane, if every other row is strict there (a facet witness found without an LP);
+    integer arithmetic throughout."""
     a, beta, _ = rows[members[0]]
-    d0 = sum(ai * xi for ai, xi in zip(a, x0))
-    d1 = sum(ai * xi for ai, xi in zip(a, x1))
-    if d0 == d1:
+    (n0, d0), (n1, d1) = p0, p1
+    s0 = sum(ai * xi for ai, xi in zip(a, n0))
+    s1 = sum(ai * xi for ai, xi in zip(a, n1))
+    p, q = beta * d0 * d1 - s0 * d1, s1 * d0 - s0 * d1  # t = p / q along p0 -> p1
+    if q == 0:
         return None
-    t = (beta - d0) / (d1 - d0)
-    x = tuple(u + t * (v - u) for u, v in zip(x0, x1))
-    others = [rows[k] for k in range(len(rows)) if k not in members]
-    eq = [rows[members[0]]]
-    if verify_witness([o[0] for o in others], [o[1] for o in others], x,
-                      [eq[0][0]], [eq[0][1]]):
-        return x
-    return None
+    if q < 0:
+        p, q = -p, -q
+    nums = [(q - p) * u * d1 + p * v * d0 for u, v in zip(n0, n1)]
+    den = q * d0 * d1
+    member = set(members)
+    if sum(ai * xi for ai, xi in zip(a, nums)) != beta * den or not all(
+            sum(ak * xi for ak, xi in zip(row[0], nums)) < row[1] * den
+            for k, row in enumerate(rows) if k not in member):
+        return None
+    return _as_vec((nums, den))
 
 
 def _region_facets(integer: _Integer, i: int, r: Region, index: dict,
@@ -673,7 +680,8 @@ def _region_facets(integer: _Integer, i: int, r: Region, index: dict,
                 continue  # a facet has a full-dimensional region across it
         witness = None
         if neighbour is not None:
-            witness = _crossing(r.rows, members, r.witness, witnesses[neighbour])
+            witness = _crossing(r.rows, members, _int_point(r.witness),
+                                _int_point(witnesses[neighbour]))
         if witness is None and hint is None:
             hint = vertex_hint([row[0] for row in r.rows], [row[1] for row in r.rows],
                                r.witness) or False
@@ -735,7 +743,9 @@ def _all_facets(integer: _Integer, regions: list[Region], index: dict, workers: 
     witnesses = [r.witness for r in regions]
     count = default_workers() if workers is None else workers
     tasks = 1 if scheduler is None and count == 1 else 8 * (count if scheduler is None else 4)
-    size = max(1, -(-len(regions) // tasks))
+    size = max(1, -(-len(regions) // tasks), MIN_FACET_TASK)
+    if scheduler is None and size >= len(regions):
+        workers = 1  # too little work to pay for starting processes
     jobs = [(integer, s, regions[s:s + size], index, witnesses, shortcuts)
             for s in range(0, len(regions), size)]
     tick = throttled(progress)
