@@ -167,6 +167,10 @@ def _new_solver():
             os.dup2(null.fileno(), 1)
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
+            # one thread: the LPs are tiny, and HiGHS's spinning helper threads would take
+            # the cores of the other worker processes
+            h.setOptionValue("threads", 1)
+            h.setOptionValue("parallel", "off")
     finally:
         os.dup2(saved, 1)
         os.close(saved)

@@ -27,9 +27,11 @@ Fewer exact LPs. Floats only suggest; every decision is checked exactly:
 
 Parallel work (``workers``, ``scheduler``; ``exactid.parallel``). The splitting tree is
 cut into independent subtrees: starting from the root, every node of the current level is
-split (in the calling process) until there are at least 8 nodes per worker (32 per Dask
-task slot); each subtree below that frontier is one task, which needs only its node (the
-cell's rows, an interior point and the forms of its layer). Listed in depth-first order,
+split (in the calling process) until there are at least 32 nodes per worker (128 for a
+Dask cluster): subtrees differ in size by orders of magnitude, and many small tasks, handed
+out as workers become free, keep every worker busy. Each subtree below that frontier is one
+task, which needs only its node (the cell's rows, an interior point, the forms of its layer
+and the float vertices when known). Listed in depth-first order,
 the frontier's subtrees give back the leaves in exactly the serial order, so the regions
 are numbered as with one worker; the notes on degenerate neurons carry the key of the node
 that met them and are sorted by it. Facets are then computed region by region, each
@@ -535,7 +537,7 @@ def _split_all(integer: _Integer, root: _Node, shortcuts: bool, workers: int | N
     if scheduler is None and count == 1:
         return splitter.subtree(root, tick), splitter.notes
     # the frontier: breadth-first until there are enough independent subtrees
-    target = 8 * (count if scheduler is None else 4)
+    target = 32 * (count if scheduler is None else 4)
     items: list[_Node | tuple[str, Leaf]] = [root]
     while 0 < sum(isinstance(it, _Node) for it in items) < target:
         grown: list[_Node | tuple[str, Leaf]] = []
