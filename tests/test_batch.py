@@ -233,8 +233,10 @@ def test_a_dask_cluster_writes_the_lines_of_one_worker(capsys, tmp_path):
 
 
 def test_progress_lines_go_to_stderr(capsys, tmp_path, monkeypatch):
-    monkeypatch.setattr("exactid.progress.time.monotonic",
-                        iter(range(0, 10**6, 10)).__next__)  # every tick is 10 s later
+    def every_tick(progress, seconds=2.0):
+        return (lambda message: progress(message())) if progress else (lambda message: None)
+
+    monkeypatch.setattr("exactid.parallel.throttled", every_tick)
     jobs = write_jobs(tmp_path / "jobs.jsonl", small_jobs(3))
     code, out, err = run(capsys, "batch", jobs, "--out", tmp_path / "o.jsonl", "--workers",
                          "1", "--progress")
