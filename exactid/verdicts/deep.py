@@ -184,7 +184,7 @@ def deep_verdict(net: Network, domain: Domain, *, seed: int | None = None,
     (``enumerate_regions``; the result does not depend on them)."""
     def fail(name: str, candidates, conditions, regions=None, vis=None,
              theorem: str | None = None, cause: dict | None = None):
-        found = verified_counterexample(net, domain, candidates)
+        found = verified_counterexample(net, domain, candidates, workers, scheduler)
         if found is None:
             return None
         theta, why = found

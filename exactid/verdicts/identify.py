@@ -79,15 +79,17 @@ class IdentifyResult(Summarised):
         }
 
 
-def verified_counterexample(net: Network, domain: Domain,
-                            candidates: Iterable[Network]) -> tuple[Network, str] | None:
+def verified_counterexample(net: Network, domain: Domain, candidates: Iterable[Network],
+                            workers: int | None = 1, scheduler: Any = None
+                            ) -> tuple[Network, str] | None:
     """The first candidate theta' equal to theta on ``domain`` and not ~P theta, with the
-    obstruction that proves non-equivalence; None if no candidate passes both exact checks."""
+    obstruction that proves non-equivalence; None if no candidate passes both exact checks.
+    ``workers`` and ``scheduler`` are those of ``compare``."""
     for cand in candidates:
         verdict = equivalence(net, cand)
         if verdict.equivalent is not False:
             continue
-        if compare(net, cand, domain).equal:
+        if compare(net, cand, domain, workers=workers, scheduler=scheduler).equal:
             return cand, verdict.obstruction or "not equivalent"
     return None
 
