@@ -38,7 +38,6 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -472,6 +471,8 @@ def run_batch(jobs: str | os.PathLike, out: str | os.PathLike, *, workers: int |
     ------
     InputError : JOBS cannot be read, RESULTS cannot be written or holds a line that is
         not a result line, or the workers or the scheduler are unusable.
+    ExactidError : a worker process died (``exactid.parallel``); the lines written so far
+        are complete.
     Terminated : SIGTERM arrived; the lines written so far are complete.
 
     Example
@@ -504,10 +505,6 @@ def run_batch(jobs: str | os.PathLike, out: str | os.PathLike, *, workers: int |
             for _, (success, line) in finished:
                 results.append(line)
                 ok, failed = ok + success, failed + (not success)
-        except BrokenProcessPool:
-            raise InputError("a worker process died while running a job (out of memory?); "
-                             f"the lines in {out} are complete: run the batch again to "
-                             "continue, with --workers 1 to see which job it was") from None
         finally:
             results.close()
     return BatchSummary(len(entries), len(entries) - len(todo), ok, failed)
