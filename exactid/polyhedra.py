@@ -570,9 +570,9 @@ def vertex_hint(a: Sequence[Row], beta: Row, inside: Sequence[Fraction | float]
             if not np.max((af @ x - bf) / norms) < -1e-10:
                 return None  # too close to the boundary for qhull's interior point
             halfspaces = np.hstack([af / norms[:, None], -(bf / norms)[:, None]])
-        if not np.all(np.isfinite(halfspaces)):
-            return None
-        hs = HalfspaceIntersection(halfspaces, x)
+            if not np.all(np.isfinite(halfspaces)):
+                return None
+            hs = HalfspaceIntersection(halfspaces, x)  # may divide by ~0 at huge scales
         vertices = np.asarray(hs.intersections, dtype=float)
         active = [tuple(int(k) for k in f) for f in hs.dual_facets]
     except Exception:  # qhull's errors, overflow, degenerate input: no hint
