@@ -583,6 +583,18 @@ def vertex_hint(a: Sequence[Row], beta: Row, inside: Sequence[Fraction | float]
     return VertexHint(vertices, active)
 
 
+def hint_values(hint: VertexHint, q: Sequence[int | Fraction]) -> np.ndarray | None:
+    """q . v at the float vertices v of a hint, or None when q or a value does not fit in
+    float64 (an adversarial 1e400, say): the caller then goes without the hint."""
+    try:
+        qf = np.array([float(v) for v in q])
+    except OverflowError:
+        return None
+    with np.errstate(all="ignore"):
+        values = hint.vertices_float @ qf
+    return values if np.all(np.isfinite(values)) else None
+
+
 def bound_at_vertex(hint: VertexHint, a: Sequence[Sequence[int]], beta: Sequence[int],
                     q: Sequence[int], r: int, strict: bool = False
                     ) -> tuple[Fraction, ...] | None:
@@ -596,7 +608,9 @@ def bound_at_vertex(hint: VertexHint, a: Sequence[Sequence[int]], beta: Sequence
     """
     import flint
 
-    values = hint.vertices_float @ np.array([float(v) for v in q])
+    values = hint_values(hint, q)
+    if values is None:
+        return None
     top = values.max()
     tol = 1e-9 * (1.0 + abs(top))
     tried = set()

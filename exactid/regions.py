@@ -65,6 +65,7 @@ from .polyhedra import (
     VertexHint,
     bound_at_vertex,
     facet_test,
+    hint_values,
     integer_point,
     strictly_feasible,
     verify_witness,
@@ -448,8 +449,9 @@ class _Splitter:
         None when that child is empty (proved exactly)."""
         hint = self._hint(node)
         ra, rb, _ = rows[-1]
-        if hint is not None and not np.any(
-                hint.vertices_float @ np.array([float(v) for v in ra]) < rb - 1e-9 * abs(rb)):
+        values = hint_values(hint, ra) if hint is not None else None
+        if values is not None and abs(rb) < 2**1000 and not np.any(
+                values < float(rb) - 1e-9 * abs(float(rb))):
             # no vertex clearly on the far side: the far child is probably empty
             if bound_at_vertex(hint, _Column(node.rows, 0), _Column(node.rows, 1),
                                [-v for v in ra], -rb) is not None:
@@ -507,7 +509,9 @@ def _hint_point(hint: VertexHint, rows: tuple[IntRow, ...]) -> Point | None:
     """A rational point strictly inside {rows} near the float vertices of the parent cell
     on the new row's side, checked exactly; None when the candidates miss."""
     ra, rb, _ = rows[-1]
-    values = hint.vertices_float @ np.array([float(v) for v in ra])
+    values = hint_values(hint, ra)
+    if values is None:
+        return None
     best = hint.vertices_float[int(np.argmin(values))]
     centre = hint.centre_float
     for t in (0.5, 0.9, 0.99, 0.999):
