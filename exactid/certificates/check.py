@@ -499,6 +499,14 @@ def _kernel(columns: Any, length: int, ev: dict, name: str, count: int, p: int,
                 f"{length - count}")
 
 
+def _root(parent: list[int], a: int) -> int:
+    """The representative of a in a union-find forest (with path halving)."""
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
 def _components(vectors: list[list[int]], length: int) -> list[tuple[list[int], list[int]]]:
     """Group the vectors whose supports overlap (connected components): M K = 0 holds iff
     M[:, S] K[S, B] = 0 for each group B of vectors and the union S of their supports,
@@ -506,10 +514,7 @@ def _components(vectors: list[list[int]], length: int) -> list[tuple[list[int], 
     parent = list(range(length))
 
     def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
+        return _root(parent, a)
 
     supports = [[a for a, v in enumerate(vec) if v] for vec in vectors]
     for support in supports:
@@ -1027,10 +1032,7 @@ def _zero_sum_subset(vectors: list[tuple[int, ...]], dim: int) -> list[int] | No
     parent = list(range(n))
 
     def root(j: int) -> int:
-        while parent[j] != j:
-            parent[j] = parent[parent[j]]
-            j = parent[j]
-        return j
+        return _root(parent, j)
 
     for r, c in pivots:
         for j in free:
