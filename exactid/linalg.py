@@ -26,7 +26,7 @@ import flint
 import numpy as np
 
 from .errors import CertificationError
-from .modular import PRIME_BITS_BLAS, kernel_mod, rank_profile, rank_profile_blocks
+from .modular import PRIME_BITS_BLAS, kernel_profile_blocks, rank_profile, rank_profile_blocks
 
 __all__ = [
     "CertifiedRank",
@@ -34,6 +34,7 @@ __all__ = [
     "Minor",
     "certified_rank",
     "modular_minor",
+    "modular_minor_and_kernel",
     "prime_rng",
     "random_prime",
     "rank_on_kernel_support",
@@ -135,6 +136,17 @@ def modular_minor(blocks: Iterable[np.ndarray], ncols: int, p: int,
     return Minor(p, profile.rows, profile.columns)
 
 
+def modular_minor_and_kernel(blocks: Iterable[np.ndarray], ncols: int, p: int
+                             ) -> tuple[Minor, np.ndarray]:
+    """A maximal minor non-singular modulo p of the matrix whose rows modulo p come in
+    ``blocks``, and a basis of its kernel modulo p (ncols x (ncols - rank) residues): the
+    kernel is the hint of :func:`rank_on_kernel_support`. Rows beyond the first block are
+    read only when it does not have full column rank
+    (:func:`exactid.modular.kernel_profile_blocks`)."""
+    found = kernel_profile_blocks(blocks, ncols, p)
+    return Minor(p, found.profile.rows, found.profile.columns), found.kernel
+
+
 def _submatrix(m: flint.fmpz_mat, rows: Sequence[int], cols: Sequence[int]) -> flint.fmpz_mat:
     flat, ncols = m.entries(), m.ncols()
     return flint.fmpz_mat(len(rows), len(cols), [flat[i * ncols + j] for i in rows for j in cols])
@@ -211,15 +223,15 @@ def certified_rank(matrix: ExactMatrix, rng: random.Random) -> CertifiedRank:
     return _exact_fallback(matrix.exact(), rng, matrix.avoid)
 
 
-def rank_on_kernel_support(minor: Minor, rows: np.ndarray,
+def rank_on_kernel_support(minor: Minor, hint: np.ndarray,
                            exact_columns: Callable[[list[int]], np.ndarray],
                            rng: random.Random) -> CertifiedRank | None:
     """Prove rank M = r, the size of ``minor``, through the support of its kernel, or None.
 
-    ``rows`` holds M[minor.rows, :] modulo ``minor.prime`` (r x n, of rank r: the minor);
+    ``hint`` holds n - r vectors (the columns of an n x (n - r) array) spanning the kernel
+    of M modulo ``minor.prime``, as :func:`modular_minor_and_kernel` gives;
     ``exact_columns(S)`` gives the columns S of an integer matrix of the same rank and
-    vanishing minors as M (a NumPy array of Python integers). The kernel of
-    ``rows`` modulo p (:func:`exactid.modular.kernel_mod`, k = n - r vectors) is a hint
+    vanishing minors as M (a NumPy array of Python integers). The hint is a hint
     only: the columns are grouped into the connected components of its vectors' supports,
     and for each group S the exact kernel of M[:, S] is computed and verified by
     :func:`certified_rank`. Vectors of different groups have disjoint supports, so when
@@ -229,12 +241,11 @@ def rank_on_kernel_support(minor: Minor, rows: np.ndarray,
     not, or the hint fails (an unlucky prime: None), the caller falls back to
     :func:`certified_rank` on the whole matrix.
     """
-    n = rows.shape[1]
+    n = hint.shape[0]
     k = n - minor.size
     if k == 0:
         return CertifiedRank(minor.size, minor)
-    hint, _ = kernel_mod(rows, minor.prime)
-    if hint.shape[1] != k:
+    if hint.shape[1] != k or not hint.any(axis=0).all():
         return None
     parent = list(range(n))
 

@@ -90,9 +90,12 @@ import numpy as np
 
 __all__ = [
     "PRIME_BITS_BLAS",
+    "KernelProfile",
     "RankProfile",
     "block_depth",
     "kernel_mod",
+    "kernel_profile",
+    "kernel_profile_blocks",
     "matmul_centred",
     "matmul_mod",
     "max_depth",
@@ -440,9 +443,22 @@ def rank_profile(a: np.ndarray, p: int, *, target: int | None = None, block: int
     return rank_profile_blocks(row_blocks(), n, p, target, depth=depth)
 
 
-def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
-               ) -> tuple[np.ndarray, tuple[int, ...]]:
-    """A basis of the right kernel of ``a`` modulo p.
+@dataclass(frozen=True)
+class KernelProfile:
+    """A rank profile modulo ``profile.prime`` and a basis of the right kernel modulo it.
+
+    ``kernel`` is an n x (n - rank) int64 array of residues in [0, p) with ``a @ kernel = 0
+    mod p``; its column t is 1 in row ``free[t]`` and 0 in the other rows of ``free``, so
+    its columns are independent and span the kernel.
+    """
+
+    profile: RankProfile
+    kernel: np.ndarray
+    free: tuple[int, ...]
+
+
+def kernel_profile(a: np.ndarray, p: int, *, depth: int | None = None) -> KernelProfile:
+    """Rank profile and right kernel of ``a`` modulo p, from one elimination.
 
     Parameters
     ----------
@@ -453,17 +469,14 @@ def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
 
     Returns
     -------
-    (K, free)
-        K is an n x k int64 array of residues in [0, p) with ``a @ K = 0 mod p``, where
-        k = n - rank(a mod p); column t of K is 1 in row ``free[t]`` and 0 in the other rows
-        of ``free``, so its columns are independent and span the kernel.
-
-    The transpose (rows = columns of ``a``) is eliminated completely, with the multipliers
-    of the rows below combined at every node of the recursion, the right spine included
-    (step 4 of the module docstring). Each row i left without pivot is then ``M_i @``
-    (the pivot rows as they were on entry): column i of ``a`` is that combination of its
-    pivot columns, so ``e_i - sum_k M_ik e_(pivot k)`` lies in the kernel. Every product
-    is exact, as in :func:`rank_profile_blocks`.
+    KernelProfile
+        The transpose (rows = columns of ``a``) is eliminated completely, with the
+        multipliers of the rows below combined at every node of the recursion, the right
+        spine included (step 4 of the module docstring). Its pivots give the minor (pivot
+        rows of the transpose are columns of ``a``). Each row i left without pivot is then
+        ``M_i @`` (the pivot rows as they were on entry): column i of ``a`` is that
+        combination of its pivot columns, so ``e_i - sum_k M_ik e_(pivot k)`` lies in the
+        kernel. Every product is exact, as in :func:`rank_profile_blocks`.
     """
     _check_prime(p)
     depth = _check_depth(p, depth)
@@ -478,7 +491,69 @@ def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
     k = np.zeros((n, n - r), dtype=np.int64)
     k[free, np.arange(n - r)] = 1
     k[elim.rowid[:r]] = (-t[r:, :r].T).astype(np.int64) % p
-    return k, tuple(int(i) for i in free)
+    profile = RankProfile(r, tuple(sorted(elim.cols)), tuple(sorted(elim.rows)), p)
+    return KernelProfile(profile, k, tuple(int(i) for i in free))
+
+
+def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
+               ) -> tuple[np.ndarray, tuple[int, ...]]:
+    """A basis K of the right kernel of ``a`` modulo p and its rows ``free`` where K is the
+    identity (:func:`kernel_profile`)."""
+    found = kernel_profile(a, p, depth=depth)
+    return found.kernel, found.free
+
+
+def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
+                          depth: int | None = None) -> KernelProfile:
+    """Rank profile and right kernel modulo p of the matrix stacking ``blocks``.
+
+    The first block B (int residues in [0, p), ``ncols`` columns, as in
+    :func:`rank_profile_blocks`) is eliminated by :func:`kernel_profile`: a minor
+    B[R1, C1] and a kernel basis K1 with K1[F1] = I. When B has full column rank, no other
+    block is read. Otherwise every further block E only contributes the small product
+    E K1, and
+
+    * the rank is rank B + rank(E K1): x -> x K1 maps the row space onto a space whose
+      kernel is exactly the row space of B (K1 spans its annihilator);
+    * with R2, C2 a profile of E K1, the minor on rows R1 + R2 and columns C1 + F1[C2] is
+      non-singular: with K1 = [X; I] on (C1, F1), X = -B[R1, C1]^-1 B[R1, F1], its Schur
+      complement with respect to B[R1, C1] is (E K1)[R2, C2];
+    * the kernel is K1 N, N the kernel of E K1 (a @ K1 N = 0, and it is the identity on
+      the rows F1[free of N]).
+
+    The work beyond B is one product E K1 per block and an elimination of E K1, instead of
+    reducing every further row by every pivot row.
+    """
+    _check_prime(p)
+    depth = _check_depth(p, depth)
+    if not isinstance(ncols, int) or ncols < 0:
+        raise ValueError(f"ncols must be a non-negative integer, got {ncols!r}")
+    it = iter(blocks)
+    first = next(it, None)
+    if first is None:
+        first = np.zeros((0, ncols), dtype=np.int64)
+    first = np.asarray(first)
+    if first.ndim != 2 or first.shape[1] != ncols:
+        raise ValueError(f"expected a 2-D array with {ncols} columns, got {first.shape}")
+    head = kernel_profile(first, p, depth=depth)
+    k1 = head.kernel
+    if not k1.shape[1]:
+        return head
+    parts = []
+    for block in it:
+        block = np.asarray(block)
+        if block.ndim != 2 or block.shape[1] != ncols:
+            raise ValueError(f"expected a 2-D array with {ncols} columns, got {block.shape}")
+        parts.append(matmul_mod(block, k1, p, depth=depth))
+    if not parts:
+        return head
+    tail = kernel_profile(np.concatenate(parts), p, depth=depth)
+    offset = first.shape[0]
+    rows = head.profile.rows + tuple(offset + i for i in tail.profile.rows)
+    cols = head.profile.columns + tuple(head.free[j] for j in tail.profile.columns)
+    profile = RankProfile(len(rows), tuple(sorted(rows)), tuple(sorted(cols)), p)
+    kernel = matmul_mod(k1, tail.kernel, p, depth=depth)
+    return KernelProfile(profile, kernel, tuple(head.free[j] for j in tail.free))
 
 
 def matmul_centred(a: np.ndarray, b: np.ndarray, p: int, *, depth: int | None = None

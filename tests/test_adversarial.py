@@ -71,12 +71,18 @@ def _plant_prime_failures(monkeypatch, failures: int) -> list[int]:
         return len(calls) <= failures
 
     real_blocks, real_minor = local_mod.modular_minor, linalg._minor_mod_p
+    real_kernel = local_mod.modular_minor_and_kernel
 
     def minor_of_blocks(blocks, ncols, p, target=None):
         fail = failing(p)
         return real_blocks((blind(b, fail) for b in blocks), ncols, p, target)
 
+    def kernel_of_blocks(blocks, ncols, p):
+        fail = failing(p)
+        return real_kernel((blind(b, fail) for b in blocks), ncols, p)
+
     monkeypatch.setattr(local_mod, "modular_minor", minor_of_blocks)
+    monkeypatch.setattr(local_mod, "modular_minor_and_kernel", kernel_of_blocks)
     monkeypatch.setattr(linalg, "_minor_mod_p", lambda res, p, target=None: real_minor(
         blind(res, failing(p)), p, target))
     return calls

@@ -18,6 +18,7 @@ from exactid.modular import (
     RankProfile,
     block_depth,
     kernel_mod,
+    kernel_profile_blocks,
     matmul_mod,
     max_depth,
     rank_profile,
@@ -419,3 +420,46 @@ def test_kernel_mod_rejects_bad_input():
         kernel_mod(np.zeros(3, np.int64), P21)
     with pytest.raises(ValueError):
         kernel_mod(np.full((2, 2), P21), P21)
+
+
+def assert_kernel_profile(a: np.ndarray, p: int, first: int, step: int,
+                          depth: int | None = None) -> None:
+    """kernel_profile_blocks on row blocks of ``a``: the rank of FLINT, a minor that is
+    non-singular, a kernel basis that is the identity on ``free``."""
+    m, n = a.shape
+    blocks = [a[:first]] + [a[i:i + step] for i in range(first, m, step)]
+    found = kernel_profile_blocks(blocks, n, p, depth=depth)
+    rank = nmod(a, p).rank() if m and n else 0
+    assert found.profile.rank == rank == len(found.profile.columns)
+    if rank:
+        minor = a[np.ix_(found.profile.rows, found.profile.columns)]
+        assert nmod(minor, p).det() != 0
+    k = found.kernel
+    assert k.shape == (n, n - rank) and len(set(found.free)) == len(found.free)
+    assert k.min(initial=0) >= 0 and k.max(initial=0) < p
+    assert (k[list(found.free)] == np.eye(n - rank, dtype=np.int64)).all()
+    if m and k.size:
+        assert not matmul_mod(a, k, p).any()
+
+
+@given(kind=st.sampled_from(KINDS), m=st.integers(0, 30), n=st.integers(0, 24),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       first=st.integers(0, 30), step=st.integers(1, 9), depth=st.sampled_from([None, 1]))
+def test_kernel_profile_blocks_matches_flint(kind, m, n, p, seed, first, step, depth):
+    assert_kernel_profile(matrix(kind, m, n, p, seed), p, min(first, m), step, depth)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns"])
+def test_kernel_profile_blocks_larger(kind):
+    """A first block short of the rank, then the rows that complete it."""
+    assert_kernel_profile(matrix(kind, 420, 300, P21, 7), P21, 300, 50)
+
+
+def test_kernel_profile_blocks_stops_at_full_column_rank():
+    a = matrix("uniform", 40, 10, P21, 1)
+
+    def blocks():
+        yield a[:20]
+        raise AssertionError("a block was read after the rank reached ncols")
+
+    assert kernel_profile_blocks(blocks(), 10, P21).profile.rank == 10

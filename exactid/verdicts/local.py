@@ -41,6 +41,7 @@ from ..linalg import (
     Minor,
     certified_rank,
     modular_minor,
+    modular_minor_and_kernel,
     prime_rng,
     random_prime,
     rank_on_kernel_support,
@@ -135,12 +136,11 @@ def jacobian_rank(net: Network, samples: Sequence[Sequence[Fraction]], *,
     data = backpropagate(net, xs, acts)
     rng = prime_rng(seed)
     for _ in range(PRIME_ATTEMPTS):
-        minor = _gamma_minor(data, columns, rng)
+        minor, hint = _gamma_minor(data, columns, rng)
         if minor.size == min(len(columns), data.nrows):  # no kernel needed
             return minor.size
         proved = rank_on_kernel_support(
-            minor, data.residue_rows(minor.prime, columns, minor.rows),
-            lambda support: data.exact_array([columns[c] for c in support]), rng)
+            minor, hint, lambda support: data.exact_array([columns[c] for c in support]), rng)
         if proved is not None:
             return proved.rank
     return certified_rank(data.matrix(columns), rng).rank
@@ -364,7 +364,7 @@ class _Procedure:
         if self.never or self.always:  # docs/theory/local.md §10: R_Gamma < D, C_S cannot hold
             return self.activation_or_theorem8(data, columns, acts, rng, reasons, frozen_doc,
                                                extra)
-        minor = _gamma_minor(data, columns, rng)
+        minor, hint = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
         gram: CertifiedRank | None = None
         gram_kernel: dict = {}
@@ -382,7 +382,7 @@ class _Procedure:
             if minor.size == nout * pattern_bound:  # R_Gamma >= r = N_L bound >= R_A
                 return self.theorem8(minor, minor.size, reasons, frozen_doc, None, extra)
             if gram is None:
-                lower = (self.gram_minor(data, acts, rng, minor.size // nout + 1)
+                lower = (self.gram_minor(data, acts, rng, minor.size // nout + 1, minor)
                          if bound_only else None)
                 if lower is None:
                     gram, gram_kernel = self.gram(data, acts, rng)
@@ -391,14 +391,15 @@ class _Procedure:
                 return self.theorem8(minor, nout * gram.rank, reasons, frozen_doc,
                                      gram_kernel, extra)
             gamma = rank_on_kernel_support(
-                minor, data.residue_rows(minor.prime, columns, minor.rows),
-                lambda support: data.exact_array([columns[c] for c in support]), rng)
+                minor, hint, lambda support: data.exact_array([columns[c] for c in support]),
+                rng)
             self.progress(f"kernel of Gamma ({'proved' if gamma else 'not proved'} with "
                           f"prime {attempt + 1})")
             if gamma is not None:
                 break
-            other = _gamma_minor(data, columns, rng)
-            minor = other if other.size > minor.size else minor
+            other, other_hint = _gamma_minor(data, columns, rng)
+            if other.size >= minor.size:
+                minor, hint = other, other_hint
         if gamma is None:
             self.progress("exact rank of Gamma (the whole matrix: can be long)")
             gamma = certified_rank(data.matrix(columns), rng)  # exact: pins R_Gamma
@@ -406,7 +407,7 @@ class _Procedure:
         if r == d:
             return self.identifiable(gamma.minor, reasons, frozen_doc, extra)
         if gram is None and (lower is None or nout * lower.size <= r):
-            lower = self.gram_minor(data, acts, rng, r // nout + 1)
+            lower = self.gram_minor(data, acts, rng, r // nout + 1, gamma.minor)
             if lower is None:
                 gram, gram_kernel = self.gram(data, acts, rng)
         if gram is not None and r == nout * gram.rank:
@@ -436,19 +437,30 @@ class _Procedure:
                            reasons, "gap", evidence, rank_j=r, rank_a=r_a,
                            rank_activation_lower=r_a_lower, **extra)
 
-    def gram_minor(self, data: Any, acts: Any, rng: random.Random, need: int) -> Minor | None:
+    def gram_minor(self, data: Any, acts: Any, rng: random.Random, need: int,
+                   near: Minor | None = None) -> Minor | None:
         """A ``need`` x ``need`` minor of the Gram matrix G non-singular modulo a prime,
-        proving R_A >= N_L need
-        (docs/theory/local.md §7), or None when the prime finds none. A principal submatrix of G is
-        the Gram matrix of those samples: a random subset a little larger than ``need`` is tried
-        first, then all samples. Indices are sample indices."""
+        proving R_A >= N_L need (docs/theory/local.md §7), or None when the prime finds none.
+
+        A principal submatrix of G is the Gram matrix of those samples, so any subset may be
+        tried; indices are sample indices. Tried in turn: the samples of ``near`` (a minor of
+        Gamma of size r: Gamma = alpha times a matrix, so the alpha rows of its samples
+        have rank >= r / N_L) with 32 more at random, which needs one elimination of about
+        r / N_L rows; a random subset a little larger than ``need``; all samples.
+        """
         n = len(self.xs)
         if need > n:
             return None
         xs_int, dx = data.samples_int
         p = random_prime(rng)
-        subset = sorted(rng.sample(range(n), min(n, need + need // 4 + 16)))
-        for rows in ([subset] if len(subset) < n else []) + [list(range(n))]:
+        nout = self.net.n_outputs
+        subsets = []
+        if near is not None:
+            base = sorted({r // nout for r in near.rows})
+            rest = sorted(set(range(n)).difference(base))
+            subsets.append(sorted(base + rng.sample(rest, min(len(rest), 32))))
+        subsets.append(sorted(rng.sample(range(n), min(n, need + need // 4 + 16))))
+        for rows in [s for s in subsets if need <= len(s) < n] + [list(range(n))]:
             found = modular_minor([gram_residues(xs_int, dx, acts, p, rows)], len(rows), p,
                                   target=need)
             if found.size == need:
@@ -462,12 +474,11 @@ class _Procedure:
         xs_int, dx = data.samples_int
         matrix, n = gram_exact_matrix(xs_int, dx, acts), len(self.xs)
         p = random_prime(rng)
-        minor = modular_minor([matrix.residues(p)], n, p)
+        minor, hint = modular_minor_and_kernel([matrix.residues(p)], n, p)
         # kernel vectors on the support of a modular kernel: samples sharing an activation
         # pattern are dependent among themselves, so the groups are small (linalg)
         gram = CertifiedRank(n, minor) if minor.size == n else rank_on_kernel_support(
-            minor, gram_residues(xs_int, dx, acts, p, minor.rows, range(n)),
-            lambda support: gram_integer(xs_int, dx, acts, support), rng)
+            minor, hint, lambda support: gram_integer(xs_int, dx, acts, support), rng)
         gram = gram or certified_rank(matrix, rng)
         self.progress(f"rank of the Gram matrix ({gram.rank})")
         return gram, {"gram_kernel": [list(v) for v in gram.kernel],
@@ -496,9 +507,9 @@ class _Procedure:
                            f"{lower.prime}): Theorem 8 does not apply")
             low = None  # a lower bound only serves the float64 cross-check
             if extra.get("float_rank_jacobian") is not None:
-                low = _gamma_minor(data, columns, rng).size
+                low = _gamma_minor(data, columns, rng)[0].size
             return self.activation(None, low, reasons, extra)
-        minor = _gamma_minor(data, columns, rng)
+        minor, _ = _gamma_minor(data, columns, rng)
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {net.dimension})")
         if minor.size == nout * extra["pattern_bound"]:  # R_Gamma >= r = N_L bound >= R_A
             return self.theorem8(minor, minor.size, reasons, frozen_doc, None, extra)
@@ -565,12 +576,14 @@ class _Procedure:
                            rank_a=r_a, proved_ranks=False, rank_j_lower=r_low, **extra)
 
 
-def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random) -> Minor:
-    """The largest minor of Gamma non-singular modulo a random prime: it proves
-    R_Gamma >= its size (an unlucky prime gives a smaller minor, never a wrong one)."""
+def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random
+                 ) -> tuple[Minor, np.ndarray]:
+    """The largest minor of Gamma non-singular modulo a random prime, which proves
+    R_Gamma >= its size (an unlucky prime gives a smaller minor, never a wrong one), and
+    the kernel of Gamma modulo that prime (a hint for ``rank_on_kernel_support``)."""
     p = random_prime(rng, avoid=data.denominators)
-    return modular_minor(data.residue_blocks(p, columns, first_rows=len(columns)),
-                         len(columns), p)
+    return modular_minor_and_kernel(data.residue_blocks(p, columns, first_rows=len(columns)),
+                                    len(columns), p)
 
 
 def _minor_doc(minor: Minor | None, nout: int | None = None,
