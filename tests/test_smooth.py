@@ -4,6 +4,7 @@ import json
 from fractions import Fraction as F
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from exactid.cli import main
@@ -143,3 +144,73 @@ def test_cli_recover_and_verify(tmp_path, capsys):
     d = json.loads(out)
     assert code == 0 and d["found"] == 5 and d["neurons"] == 5 and d["spurious"] == []
     assert set(d["matches"][0]) >= {"layer", "neuron", "cosine", "residual", "success"}
+
+
+# Deep recovery (docs/theory/smooth.md §5.6 [reconstruction]): TV-S2's weights and shifts
+# with tanh, so that the verifier works with balls.
+DEEP_TANH = smooth_network_from_doc(
+    json.loads((EXAMPLES / "smooth-tv-s2" / "network.json").read_text())
+    | {"activation": {"kind": "tanh"}})
+
+
+def test_deep_recovery_finds_every_weight_with_its_layer():
+    est = recover(DEEP_TANH, budget=300, seed=3)
+    assert est.evaluations <= 300 and est.network is not None
+    assert est.fit_residual_float < 1e-9
+    v = verify_recovery(DEEP_TANH, [[F(x) for x in e] for e in est.estimates])
+    assert v.found == 6 and v.spurious == ()
+    # up to a permutation within each layer (an intrinsic symmetry, §4)
+    assert sorted((m.layer, m.neuron) for m in v.matches) == DEEP_TANH.neurons()
+    assert est.layers == tuple(m.layer for m in v.matches) == (0, 0, 0, 0, 1, 1)
+    assert len(est.rank_one_estimates) == len(est.rank_one_layers) >= 1
+
+
+def test_deep_rank_one_estimates_get_heuristic_layers():
+    # the gradient of f_j at 0 points along v_{L,j}: layer 1 (0-based) is the estimate
+    # closest to each gradient; the others fill layer 0
+    from exactid.smooth.recover import assign_layers, entangled_float
+
+    W = [np.array([[float(x) for x in row] for row in w]) for w in DEEP_TANH.weights]
+    t = [np.array([float(x) for x in s]) for s in DEEP_TANH.shifts]
+    vs = np.array([v / np.linalg.norm(v) for _, _, v in
+                   entangled_float(W, t, DEEP_TANH.activation)])
+    order = [4, 0, 1, 5, 2, 3]
+    grads = vs[[4, 5]] * np.array([[0.5], [-2.0]])
+    layers, per_layer = assign_layers(vs[order], (4, 4, 2), "vector", grads,
+                                      np.random.default_rng(0))
+    assert layers == (1, 0, 0, 1, 0, 0)
+    assert np.allclose(np.abs(np.sum(per_layer[1].T * vs[[4, 5]], axis=1)), 1)
+
+
+def test_fit_jacobian_is_exact():
+    from exactid.smooth.recover import _jacobian, forward_params, random_start
+
+    rng = np.random.default_rng(1)
+    widths, X = (3, 3, 2, 2), rng.standard_normal((4, 3))
+    for act in (Activation("tanh"), Activation("polynomial", (F(0), F(1), F(1, 2)))):
+        for output in ("vector", "sum"):
+            p = random_start(widths, rng)
+            numeric = np.array([(forward_params(p + e, widths, act, output, X)
+                                 - forward_params(p - e, widths, act, output, X)).ravel()
+                                / 2e-6 for e in np.eye(len(p)) * 1e-6]).T
+            assert np.abs(_jacobian(p, widths, act, output, X) - numeric).max() < 1e-6
+
+
+def test_deep_recovery_on_a_small_budget_keeps_the_rank_one_estimates():
+    est = recover(DEEP_TANH, budget=40, seed=0)   # 20 samples x 2 outputs < 30 parameters
+    assert est.network is None and est.estimates == est.rank_one_estimates
+    assert any("too small for the least-squares fit" in n for n in est.notes)
+
+
+@pytest.mark.parametrize("example", ["smooth-tv-s1", "smooth-tv-s2", "smooth-tv-s2b"])
+def test_cli_recovery_of_the_deep_examples_is_verified(example, tmp_path, capsys):
+    net = EXAMPLES / example / "network.json"
+    est = tmp_path / "est.json"
+    code, _, _ = run("recover", net, "--budget", "300", "--seed", "1", "--out", est,
+                     capsys=capsys)
+    assert code == 0
+    code, out, _ = run("verify-recovery", net, est, "--json", capsys=capsys)
+    d = json.loads(out)
+    assert code == 0 and d["found"] == d["neurons"] and d["spurious"] == []
+    layers = [w["layer"] for w in json.loads(est.read_text())["entangled_weights"]]
+    assert layers == [m["layer"] for m in d["matches"]]

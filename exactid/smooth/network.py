@@ -71,7 +71,12 @@ class Activation:
         (Fraction(4, 1), Fraction(3, 1), Fraction(1, 1))
         """
         if self.kind == "polynomial":
-            return _polynomial_derivatives(self.coefficients, t)
+            if isinstance(t, (Fraction, int)):
+                return _polynomial_derivatives(self.coefficients, t)
+            import flint  # a ball: FLINT adds no Fraction to an arb
+
+            return _polynomial_derivatives(
+                [flint.arb(flint.fmpq(c.numerator, c.denominator)) for c in self.coefficients], t)
         if self.kind == "tanh":
             th = t.tanh()
             d1 = 1 - th * th

@@ -16,7 +16,23 @@ entangled weights. The steps, each a function below:
    ||P vec(u u^T)||^2 that discards end points far from rank-one elements;
    :func:`cluster` -- signs aligned, k-means into m groups (§5.4);
 5. for one layer with a summed output, :func:`fit_shallow` -- scales and shifts by least
-   squares on the rest of the budget, giving a network estimate (§4, §5.6).
+   squares on the rest of the budget, giving a network estimate (§4, §5.6);
+6. for deep networks (§5.6 [reconstruction]), :func:`assign_layers` -- a heuristic layer
+   for each rank-one estimate (with a vector output the gradient of f_j at 0 points along
+   v_{L,j}, §2), :func:`reconstruction_start` -- the network of §4 built from them, and
+   :func:`fit_network` -- every weight and shift by least squares from that start (then
+   from random starts) on at most half of the budget; the estimates are then the
+   entangled weights of the fitted network (:func:`entangled_float`), each with its layer.
+   §4 and §5.6 leave only "the remaining parameters" (diagonal factors, shifts) to least
+   squares; refitting all of them jointly is our addition.
+
+Why step 6 refits everything: the Hessians near 0 of a deep network leave WW at first
+order in the radius (§3 consequence 3). Measured on TV-S2 and on random 4-4-2 tanh
+networks, the top-m singular space holds the m_L Hessians at 0 and then first-order
+terms of size proportional to the radius, in and out of WW alike, so shrinking the radius
+does not help: one principal angle with WW stays between 45 and 60 degrees at radius 0.5,
+0.05 and 0.005, and the ascent finds few of the weights. The rank-one estimates are kept in the
+estimate file (``rank_one_estimates``) for comparison.
 
 The network is only ever called through a counter: at most ``budget`` evaluations.
 """
@@ -24,7 +40,7 @@ The network is only ever called through a counter: at most ``budget`` evaluation
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -33,17 +49,30 @@ import numpy as np
 from ..errors import InputError
 from .network import Activation, SmoothNetwork, smooth_network_to_doc
 
-__all__ = ["ESTIMATE_FORMAT", "RecoveryResult", "cluster", "finite_difference_hessians",
-           "hessian_points", "rank_one_ascent", "recover", "refine", "subspace"]
+__all__ = ["ESTIMATE_FORMAT", "NetworkFit", "RecoveryResult", "assign_layers", "cluster",
+           "entangled_float", "finite_difference_hessians", "fit_network",
+           "gradients_at_zero", "hessian_points", "rank_one_ascent", "reconstruction_start",
+           "recover", "refine", "subspace"]
 
 ESTIMATE_FORMAT = "exactid.smooth-estimate/1"
+
+FIT_SAMPLES_PER_PARAMETER = 10
+"""A deep fit uses at most this many residuals per parameter (and at most half the
+budget); more samples slow the fit without changing its answer."""
+
+FIT_CONVERGED = 1e-6
+"""Relative residual below which a deep least-squares fit counts as reproducing the
+network: on noise-free evaluations such a fit reaches about 1e-15, while a local minimum
+of a three-layer fit was seen at 3e-4."""
 
 
 @dataclass(frozen=True)
 class RecoveryResult:
     """Estimated entangled weights (unit float vectors, signs aligned) and how they were
-    obtained. ``layers[k]`` is the layer of estimate k when known (one-layer networks),
-    else None; ``network`` is a fitted network estimate or None."""
+    obtained. ``layers[k]`` is the layer of estimate k when known (one layer, or a deep
+    network whose least-squares fit converged), else None; ``network`` is a fitted network
+    estimate or None. ``rank_one_estimates`` are the end points of the rank-one search
+    with their heuristic layers (deep networks; for one layer they are the estimates)."""
 
     estimates: tuple[tuple[float, ...], ...]
     layers: tuple[int | None, ...]
@@ -56,6 +85,8 @@ class RecoveryResult:
     network: SmoothNetwork | None
     fit_residual_float: float | None
     notes: tuple[str, ...]
+    rank_one_estimates: tuple[tuple[float, ...], ...] = ()
+    rank_one_layers: tuple[int | None, ...] = ()
 
     def to_json(self) -> dict:
         """The EST.json document (``exactid.smooth-estimate/1``)."""
@@ -68,6 +99,8 @@ class RecoveryResult:
             "singular_values": list(self.singular_values_float), "gap": self.gap_float,
             "restarts": self.restarts, "fit_residual": self.fit_residual_float,
             "notes": list(self.notes),
+            "rank_one_estimates": [{"layer": l, "vector": list(v)} for l, v in
+                                   zip(self.rank_one_layers, self.rank_one_estimates)],
         }
 
 
@@ -189,6 +222,85 @@ def cluster(vectors: np.ndarray, m: int, scores: np.ndarray | None = None,
     return _align_signs(kept / np.linalg.norm(kept, axis=1, keepdims=True))
 
 
+def ball_points(rng: np.random.Generator, count: int, D: int) -> np.ndarray:
+    """``count`` points uniform in the unit ball of R^D (the least-squares samples)."""
+    X = rng.standard_normal((count, D))
+    X /= np.linalg.norm(X, axis=1, keepdims=True)
+    return X * rng.uniform(0, 1, (count, 1)) ** (1 / D)
+
+
+def gradients_at_zero(f: Callable[[np.ndarray], np.ndarray], D: int, eps: float
+                      ) -> np.ndarray:
+    """Central-difference gradients at 0 of every output (outputs x D), from 2D
+    evaluations. By §2, grad f_j(0) = phi'(theta_{L,j}) v_{L,j} for a vector output, and
+    sum_i phi'(theta_{L,i}) v_{L,i} for a summed one."""
+    E = np.eye(D) * eps
+    values = f(np.concatenate([E, -E]))
+    return ((values[:D] - values[D:]) / (2 * eps)).T
+
+
+def assign_layers(vectors: np.ndarray, widths: Sequence[int], output: str,
+                  gradients: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[tuple[int | None, ...], list[np.ndarray]]:
+    """(a layer for each rank-one estimate or None, and per layer a D x m_l matrix of unit
+    columns to start the reconstruction of §4 from) -- a heuristic [reconstruction]:
+    §5.6 assumes the layer assignment known.
+
+    Last layer: with a vector output, the gradient of f_j at 0 points along v_{L,j} (§2),
+    so the estimate closest to each gradient direction (|cos| >= 0.9) is put in layer L
+    and the start uses the gradient directions themselves; with a summed output, the m_L
+    estimates with the largest coefficients of grad f(0) in their span. The other
+    estimates fill layers 1, ..., L-1 in their order (largest clusters first); random unit
+    vectors fill what is missing.
+    """
+    D, L = widths[0], len(widths) - 1
+    layers: list[int | None] = [None] * len(vectors)
+    pool = list(range(len(vectors)))
+    last: list[np.ndarray] = []
+    if output == "vector":
+        for g in gradients:
+            if not np.linalg.norm(g):
+                continue
+            g = g / np.linalg.norm(g)
+            last.append(g)
+            if pool:
+                k = max(pool, key=lambda j: abs(vectors[j] @ g))
+                if abs(vectors[k] @ g) >= 0.9:
+                    layers[k] = L - 1
+                    pool.remove(k)
+    elif pool:
+        c = np.linalg.lstsq(vectors[pool].T, gradients[0], rcond=None)[0]
+        for j in np.argsort(-np.abs(c))[:widths[-1]]:
+            layers[pool[j]] = L - 1
+            last.append(vectors[pool[j]])
+        pool = [k for k in pool if layers[k] is None]
+    per_layer = []
+    for l in range(L):
+        if l == L - 1:
+            cols = last[:widths[-1]]
+        else:
+            take, pool = pool[:widths[l + 1]], pool[widths[l + 1]:]
+            for k in take:
+                layers[k] = l
+            cols = [vectors[k] for k in take]
+        while len(cols) < widths[l + 1]:
+            u = rng.standard_normal(D)
+            cols.append(u / np.linalg.norm(u))
+        per_layer.append(np.array(cols).T)
+    return tuple(layers), per_layer
+
+
+def reconstruction_start(per_layer: Sequence[np.ndarray], rng: np.random.Generator
+                         ) -> np.ndarray:
+    """The parameter vector of §4's reconstruction from normalised entangled weights:
+    W_1 = V~_1 and W_l = V~_{l-1}^+ V~_l, with the unknown diagonal factors and G_{l-1}
+    set to the identity, and small random shifts (the fit adjusts all of them)."""
+    weights = [per_layer[0].T]
+    for prev, cur in zip(per_layer, per_layer[1:]):
+        weights.append((np.linalg.pinv(prev) @ cur).T)
+    return pack(weights, [rng.uniform(-0.1, 0.1, V.shape[1]) for V in per_layer])
+
+
 def fit_shallow(f: Callable[[np.ndarray], np.ndarray], directions: np.ndarray,
                 activation: Activation, samples: int, rng: np.random.Generator
                 ) -> tuple[np.ndarray, np.ndarray, float]:
@@ -198,9 +310,7 @@ def fit_shallow(f: Callable[[np.ndarray], np.ndarray], directions: np.ndarray,
     from scipy.optimize import least_squares
 
     m, D = directions.shape
-    X = rng.standard_normal((samples, D))
-    X /= np.linalg.norm(X, axis=1, keepdims=True)
-    X *= rng.uniform(0, 1, (samples, 1)) ** (1 / D)
+    X = ball_points(rng, samples, D)
     y = f(X).reshape(-1)
     proj = X @ directions.T
 
@@ -265,10 +375,27 @@ def recover(net: SmoothNetwork, budget: int, seed: int | None = None, eps: float
     notes = []
     fit = L == 1 and net.output == "sum"
     fit_samples = budget // 5 if fit else 0
-    count = (budget - fit_samples) // per_hessian
+    deep_samples = 0
+    if L > 1:
+        params = parameter_count(net.widths)
+        deep_samples = min(budget // 2, -(-FIT_SAMPLES_PER_PARAMETER * params
+                                          // net.n_outputs))
+        if deep_samples * net.n_outputs < params:
+            deep_samples = 0
+            notes.append(f"budget too small for the least-squares fit of all "
+                         f"{parameter_count(net.widths)} parameters: rank-one estimates "
+                         "only")
+    grad_samples = 2 * D if L > 1 else 0
+    count = (budget - fit_samples - deep_samples - grad_samples) // per_hessian
+    if count < 1 and deep_samples:
+        deep_samples = 0
+        count = (budget - grad_samples) // per_hessian
+        notes.append("budget too small for the least-squares fit and a Hessian: rank-one "
+                     "estimates only")
     if count < 1:
+        extra = f" (and 2D = {grad_samples} for the gradients at 0)" if grad_samples else ""
         raise InputError(f"--budget {budget}: one Hessian needs (D+1)(D+2)/2 = {per_hessian} "
-                         "evaluations; give a larger budget")
+                         f"evaluations{extra}; give a larger budget")
     if fit and fit_samples < 2 * m:
         fit, fit_samples = False, 0
         count = budget // per_hessian
@@ -287,18 +414,200 @@ def recover(net: SmoothNetwork, budget: int, seed: int | None = None, eps: float
     if good.sum() < m:  # keep the best m when noise lowers every score
         good = scores >= np.sort(scores)[-min(m, len(scores))]
     centres_u = cluster(U[good], m, scores[good])
-    layers = tuple(0 if L == 1 else None for _ in centres_u)
-    if L > 1:
-        notes.append("deep network: layers of the estimates not assigned, no network "
-                     "estimate (the layer assignment of §5.6 is assumed known there)")
+    rank_one = tuple(tuple(float(v) for v in u) for u in centres_u)
+    estimates, layers = rank_one, tuple(0 if L == 1 else None for _ in centres_u)
+    rank_one_layers = layers
     network, fit_res = None, None
-    if fit and len(centres_u) == m:
+    if L > 1:
+        rank_one_layers, per_layer = assign_layers(
+            centres_u, net.widths, net.output, gradients_at_zero(f, D, eps), rng)
+        layers = rank_one_layers
+        if deep_samples:
+            estimates, layers, network, fit_res = _fit_deep(
+                net, f, deep_samples, reconstruction_start(per_layer, rng), rng, notes)
+            if network is None:
+                estimates, layers = rank_one, rank_one_layers
+    elif fit and len(centres_u) == m:
         W, t, fit_res = fit_shallow(f, centres_u, net.activation, fit_samples, rng)
         network = SmoothNetwork(net.activation, "sum", (tuple(tuple(_decimal(v) for v in row)
                                                               for row in W),),
                                 (tuple(_decimal(v) for v in t),))
     elif L == 1 and net.output != "sum":
         notes.append("vector output: no network estimate (fitted only for a summed output)")
-    return RecoveryResult(tuple(tuple(float(v) for v in u) for u in centres_u), layers,
-                          f.used, budget, count, tuple(float(v) for v in s), gap,
-                          n_restarts, network, fit_res, tuple(notes))
+    return RecoveryResult(estimates, layers, f.used, budget, count,
+                          tuple(float(v) for v in s), gap, n_restarts, network, fit_res,
+                          tuple(notes), rank_one, rank_one_layers)
+
+
+def _fit_deep(net, f, samples, start, rng, notes):
+    """(estimates, layers, network or None, relative residual) of the joint fit of §5.6
+    [reconstruction]: the entangled weights of the fitted network when it fits."""
+    X = ball_points(rng, samples, net.n_inputs)
+    result = fit_network(X, f(X), net.widths, net.activation, net.output, [start], rng)
+    how = "the reconstruction of §4" if result.start == 0 else f"random start {result.start}"
+    if result.residual_float >= FIT_CONVERGED:
+        notes.append(f"deep network: the least-squares fit did not converge (relative "
+                     f"residual {result.residual_float:.3g} after {result.starts_tried} "
+                     "starts): the estimates are the rank-one estimates with heuristic "
+                     "layers")
+        return None, None, None, result.residual_float
+    notes.append(f"deep network: all weights and shifts fitted by least squares from "
+                 f"{how} ({result.starts_tried} starts tried); the estimates are the "
+                 "entangled weights of the fitted network, with its layers")
+    triples = entangled_float(result.weights, result.shifts, net.activation)
+    vectors = _align_signs(np.array([v / np.linalg.norm(v) for _, _, v in triples]))
+    return (tuple(tuple(float(x) for x in v) for v in vectors),
+            tuple(l for l, _, _ in triples),
+            to_network(result, net.activation, net.output), result.residual_float)
+
+# The least-squares fit of a deep network (step 6). Parameters are packed layer by layer
+# as (weight rows, shifts), weight rows receiving neurons as in exactid.smooth-network/1.
+
+
+@dataclass(frozen=True)
+class NetworkFit:
+    """The best least-squares fit: float weights and shifts per layer, its relative
+    residual ||f_fit - y|| / ||y|| on the samples, which start gave it (0 = the first
+    start given, counting on into the random ones) and how many starts were tried."""
+
+    weights: tuple[np.ndarray, ...]
+    shifts: tuple[np.ndarray, ...]
+    residual_float: float
+    start: int
+    starts_tried: int
+
+
+def parameter_count(widths: Sequence[int]) -> int:
+    """The number of weights and shifts of a network with widths (D, m_1, ..., m_L)."""
+    return sum(b * (a + 1) for a, b in zip(widths, widths[1:]))
+
+
+def pack(weights: Sequence[np.ndarray], shifts: Sequence[np.ndarray]) -> np.ndarray:
+    """The parameter vector of per-layer weight matrices (rows receiving) and shifts."""
+    return np.concatenate([np.concatenate([np.ravel(w), np.ravel(t)])
+                           for w, t in zip(weights, shifts)])
+
+
+def _unpack(p: np.ndarray, widths: Sequence[int]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    weights, shifts, k = [], [], 0
+    for a, b in zip(widths, widths[1:]):
+        weights.append(p[k:k + a * b].reshape(b, a))
+        k += a * b
+        shifts.append(p[k:k + b])
+        k += b
+    return weights, shifts
+
+
+def forward_params(p: np.ndarray, widths: Sequence[int], activation: Activation,
+                   output: str, X: np.ndarray) -> np.ndarray:
+    """Float outputs (n x outputs) of the network with parameter vector ``p`` at the rows
+    of ``X``."""
+    return _forward(p, widths, activation, output, X)[0]
+
+
+def _forward(p, widths, activation, output, X):
+    weights, shifts = _unpack(p, widths)
+    phi = activation.derivatives_float
+    Y, layers = X, []
+    for W, t in zip(weights, shifts):
+        Z = Y @ W.T + t
+        value, d1, _ = phi(Z)
+        layers.append((Y, d1, phi(t)[1]))
+        Y = value - phi(t)[0]
+    return (Y.sum(axis=1, keepdims=True) if output == "sum" else Y), layers
+
+
+def _jacobian(p, widths, activation, output, X):
+    """d outputs / d p, shape (n * outputs, parameters), rows ordered as outputs.ravel()."""
+    weights, _ = _unpack(p, widths)
+    _, layers = _forward(p, widths, activation, output, X)
+    n, mL = len(X), widths[-1]
+    seeds = [np.ones((n, mL))] if output == "sum" else [
+        np.repeat(np.eye(mL)[j][None], n, axis=0) for j in range(mL)]
+    J = np.zeros((n, len(seeds), len(p)))
+    for o, e in enumerate(seeds):
+        blocks = []
+        for l in range(len(weights) - 1, -1, -1):
+            Y_in, d1, d1_shift = layers[l]
+            delta = e * d1
+            blocks.append(np.concatenate([(delta[:, :, None] * Y_in[:, None, :]).reshape(n, -1),
+                                          delta - e * d1_shift], axis=1))
+            e = delta @ weights[l]
+        J[:, o, :] = np.concatenate(blocks[::-1], axis=1)
+    return J.reshape(n * len(seeds), len(p))
+
+
+def random_start(widths: Sequence[int], rng: np.random.Generator) -> np.ndarray:
+    """Weights N(0, 1/fan-in) and shifts uniform in [-1, 1]."""
+    return pack([rng.standard_normal((b, a)) / np.sqrt(a) for a, b in zip(widths, widths[1:])],
+                [rng.uniform(-1, 1, b) for b in widths[1:]])
+
+
+def fit_network(X: np.ndarray, y: np.ndarray, widths: Sequence[int], activation: Activation,
+                output: str, starts: Sequence[np.ndarray], rng: np.random.Generator,
+                random_starts: int = 4, tolerance: float = 1e-7,
+                max_evaluations: int = 200) -> NetworkFit:
+    """The least-squares fit of every weight and shift to the samples (X, y), from each of
+    ``starts`` and then up to ``random_starts`` random starts, stopping at the first fit
+    whose relative residual is below ``tolerance``; each start is given at most
+    ``max_evaluations`` evaluations of the residuals (a start that has not converged by
+    then rarely does).
+
+    Levenberg-Marquardt (scipy) with the exact Jacobian of the parameters when there are
+    at least as many residuals as parameters, a trust-region method otherwise.
+    """
+    from scipy.optimize import least_squares
+
+    y = np.asarray(y, dtype=float).reshape(len(X), -1)
+    scale = max(float(np.linalg.norm(y)), 1e-300)
+    method = "lm" if y.size >= parameter_count(widths) else "trf"
+
+    def residual(p):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.nan_to_num((forward_params(p, widths, activation, output, X)
+                                  - y).ravel(), nan=1e150, posinf=1e150, neginf=-1e150)
+
+    def jacobian(p):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return np.nan_to_num(_jacobian(p, widths, activation, output, X))
+
+    candidates = list(starts)
+    best, best_k, tried = None, 0, 0
+    k = 0
+    while k < len(candidates) + random_starts:
+        start = candidates[k] if k < len(candidates) else random_start(widths, rng)
+        sol = least_squares(residual, start, jac=jacobian, method=method,
+                            max_nfev=max_evaluations)
+        tried += 1
+        if best is None or sol.cost < best.cost:
+            best, best_k = sol, k
+        if np.sqrt(2 * best.cost) / scale < tolerance:
+            break
+        k += 1
+    weights, shifts = _unpack(best.x, widths)
+    return NetworkFit(tuple(weights), tuple(shifts), float(np.sqrt(2 * best.cost) / scale),
+                      best_k, tried)
+
+
+def entangled_float(weights: Sequence[np.ndarray], shifts: Sequence[np.ndarray],
+                    activation: Activation) -> list[tuple[int, int, np.ndarray]]:
+    """(layer, neuron, v_{l,i}) of every neuron (0-based): V_1 = W_1, V_l = V_{l-1} G_{l-1}
+    W_l with G_k = diag(phi'(theta_k)) (docs/theory/smooth.md §2), in floats."""
+    out = []
+    V = np.asarray(weights[0]).T
+    for l, W in enumerate(weights):
+        if l:
+            V = V @ np.diag(activation.derivatives_float(np.asarray(shifts[l - 1]))[1]) @ W.T
+        out += [(l, i, V[:, i]) for i in range(V.shape[1])]
+    return out
+
+
+def to_network(fit: NetworkFit, activation: Activation, output: str) -> SmoothNetwork:
+    """The ``SmoothNetwork`` of a fit, each float read as the rational of its shortest
+    decimal text (what a reader of the estimate file sees)."""
+    def q(x: float) -> Fraction:
+        return Fraction(repr(float(x)))
+
+    return SmoothNetwork(activation, output,
+                         tuple(tuple(tuple(q(v) for v in row) for row in W) for W in fit.weights),
+                         tuple(tuple(q(v) for v in t) for t in fit.shifts))
