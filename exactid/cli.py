@@ -1124,8 +1124,8 @@ def _cmd_verify_recovery(args: argparse.Namespace) -> int:
         print(f"  spurious estimates: {', '.join(map(str, result.spurious))}")
     if result.network_error is not None:
         e = result.network_error
-        print(f"  network estimate: sup |f - f_est| on [-1, 1]^D in [{e['lower']}, "
-              f"{e['upper']}]")
+        print(f"  network estimate: sup |f - f_est| on [-1, 1]^D in [{e['lower_float']:.3g}, "
+              f"{e['upper_float']:.3g}] ({e['sub_boxes']} sub-boxes)")
     return 0
 
 

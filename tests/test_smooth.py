@@ -202,15 +202,52 @@ def test_deep_recovery_on_a_small_budget_keeps_the_rank_one_estimates():
     assert any("too small for the least-squares fit" in n for n in est.notes)
 
 
-@pytest.mark.parametrize("example", ["smooth-tv-s1", "smooth-tv-s2", "smooth-tv-s2b"])
-def test_cli_recovery_of_the_deep_examples_is_verified(example, tmp_path, capsys):
-    net = EXAMPLES / example / "network.json"
+@pytest.mark.parametrize("example, seed", [("smooth-tv-s1", 1), ("smooth-tv-s2b", 2)])
+def test_recovery_of_the_deep_examples_is_verified(example, seed):
+    net = read_smooth_network(EXAMPLES / example / "network.json")
+    est = recover(net, budget=300, seed=seed)
+    v = verify_recovery(net, [[F(x) for x in e] for e in est.estimates])
+    assert v.found == v.neurons == net.n_neurons and v.spurious == ()
+    assert est.layers == tuple(m.layer for m in v.matches)
+
+
+def test_cli_recovery_of_a_deep_example_is_verified(tmp_path, capsys):
+    net = EXAMPLES / "smooth-tv-s2" / "network.json"
     est = tmp_path / "est.json"
     code, _, _ = run("recover", net, "--budget", "300", "--seed", "1", "--out", est,
                      capsys=capsys)
     assert code == 0
     code, out, _ = run("verify-recovery", net, est, "--json", capsys=capsys)
     d = json.loads(out)
-    assert code == 0 and d["found"] == d["neurons"] and d["spurious"] == []
+    assert code == 0 and d["found"] == d["neurons"] == 6 and d["spurious"] == []
     layers = [w["layer"] for w in json.loads(est.read_text())["entangled_weights"]]
     assert layers == [m["layer"] for m in d["matches"]]
+    # the fitted network is the truth up to a symmetry (a neuron of the cubic may be
+    # negated with its shift reflected about the inflection point -1): the error bound
+    # follows the parameters, not the sub-box widths
+    e = d["network_error"]
+    assert F(e["lower"]) <= F(e["upper"]) < F(1, 10 ** 9)
+
+
+def test_network_error_bound_is_tight_for_a_close_estimate():
+    from exactid.smooth.balls import precision
+    from exactid.smooth.verify import _network_error
+
+    net = read_smooth_network(TANH)
+    _, est = read_estimates(json.loads((EXAMPLES / "smooth-tanh" / "estimate.json")
+                                       .read_text()), 4)
+    with precision(256):
+        e = _network_error(net, est, None, refine=64)
+    assert 0.008 < e["lower_float"] <= e["upper_float"] < 0.1   # a plain ball bound: 12
+
+
+def test_symmetry_centre_of_the_activation():
+    from exactid.smooth.verify import _symmetry_centre
+
+    def centre(*c):
+        return _symmetry_centre(SmoothNetwork(Activation("polynomial", tuple(map(F, c))),
+                                              "sum", (((1,),),), ((0,),)))
+
+    assert centre(0, 1, F(1, 2), F(1, 6)) == -1      # the cubic of TV-S1: phi'' = 1 + t
+    assert centre(0, 1, 0, 1) == 0 and centre(0, 1, F(1, 2)) is None
+    assert _symmetry_centre(DEEP_TANH) == 0

@@ -73,10 +73,11 @@ class Activation:
         if self.kind == "polynomial":
             if isinstance(t, (Fraction, int)):
                 return _polynomial_derivatives(self.coefficients, t)
-            import flint  # a ball: FLINT adds no Fraction to an arb
+            import flint  # FLINT adds no Fraction to an arb or fmpq
 
+            kind = flint.fmpq if isinstance(t, flint.fmpq) else flint.arb
             return _polynomial_derivatives(
-                [flint.arb(flint.fmpq(c.numerator, c.denominator)) for c in self.coefficients], t)
+                [kind(flint.fmpq(c.numerator, c.denominator)) for c in self.coefficients], t)
         if self.kind == "tanh":
             th = t.tanh()
             d1 = 1 - th * th

@@ -63,7 +63,7 @@ budget); more samples slow the fit without changing its answer."""
 FIT_CONVERGED = 1e-6
 """Relative residual below which a deep least-squares fit counts as reproducing the
 network: on noise-free evaluations such a fit reaches about 1e-15, while a local minimum
-of a three-layer fit was seen at 3e-4."""
+of a three-layer fit was seen at 1e-4."""
 
 
 @dataclass(frozen=True)
@@ -297,7 +297,8 @@ def reconstruction_start(per_layer: Sequence[np.ndarray], rng: np.random.Generat
     set to the identity, and small random shifts (the fit adjusts all of them)."""
     weights = [per_layer[0].T]
     for prev, cur in zip(per_layer, per_layer[1:]):
-        weights.append((np.linalg.pinv(prev) @ cur).T)
+        W = (np.linalg.pinv(prev) @ cur).T
+        weights.append(W / np.maximum(np.linalg.norm(W, axis=1, keepdims=True), 1e-300))
     return pack(weights, [rng.uniform(-0.1, 0.1, V.shape[1]) for V in per_layer])
 
 
@@ -460,6 +461,7 @@ def _fit_deep(net, f, samples, start, rng, notes):
             tuple(l for l, _, _ in triples),
             to_network(result, net.activation, net.output), result.residual_float)
 
+
 # The least-squares fit of a deep network (step 6). Parameters are packed layer by layer
 # as (weight rows, shifts), weight rows receiving neurons as in exactid.smooth-network/1.
 
@@ -545,7 +547,7 @@ def random_start(widths: Sequence[int], rng: np.random.Generator) -> np.ndarray:
 
 def fit_network(X: np.ndarray, y: np.ndarray, widths: Sequence[int], activation: Activation,
                 output: str, starts: Sequence[np.ndarray], rng: np.random.Generator,
-                random_starts: int = 4, tolerance: float = 1e-7,
+                random_starts: int = 8, tolerance: float = 1e-7,
                 max_evaluations: int = 200) -> NetworkFit:
     """The least-squares fit of every weight and shift to the samples (X, y), from each of
     ``starts`` and then up to ``random_starts`` random starts, stopping at the first fit
