@@ -8,7 +8,7 @@ Prints
 1. the time of ``entangled`` (checks X1-X8) on one-layer networks with D inputs and m
    neurons, D in 4..16, m = D and m = D(D-1)/2: exact (cubic activation) and arb balls
    (tanh);
-2. the time of ``entangled --count`` (X7, Groebner bases) for D = 3..5, m = D(D-1)/2;
+2. the time of ``entangled --count`` (X7, Groebner bases) for D = 3..6, m = D(D-1)/2;
 3. a success-rate table of ``recover`` + ``verify-recovery`` over (D, m) for one-layer
    and deep tanh networks (random weights N(0, 1/fan-in) rounded to 3 digits, shifts
    uniform in [-1, 1]; one layer: summed output, deep: vector output, and summed output
@@ -130,7 +130,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     if not args.deep_only:
         bench_entangled(rng, range(4, 17) if args.full else (4, 8, 12))
-        bench_count(rng, (3, 4, 5) if args.full else (3, 4))
+        bench_count(rng, (3, 4, 5, 6) if args.full else (3, 4, 5))
     shallow = [(4, 4), (4, 6), (6, 6), (6, 15), (8, 8), (8, 28)]
     deep = [(4, 4, 2), (6, 6, 3), (8, 8, 4)]
     deep_sum = [(4, 4, 2), (6, 6, 3)]

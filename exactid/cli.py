@@ -973,7 +973,7 @@ def _smooth_parsers(sub: Any) -> None:
                     "whether Hess f_j(x*) leaves the matrix space (drift)")
     en.add_argument("--count", action="store_true", help="count the rank-one elements of "
                     "the matrix space exactly by Groebner bases (X7; polynomial "
-                    "activations and D <= 5 only, a reason says so otherwise)")
+                    "activations and D <= 6 only, a reason says so otherwise)")
     en.add_argument("--json", action="store_true", help=_JSON_HELP)
     rc = _command(sub, "recover", "estimate the entangled weights from float evaluations "
                   "(the numerical pipeline of docs/theory/smooth.md §5; float hints, to be "

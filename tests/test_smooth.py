@@ -251,3 +251,16 @@ def test_symmetry_centre_of_the_activation():
     assert centre(0, 1, F(1, 2), F(1, 6)) == -1      # the cubic of TV-S1: phi'' = 1 + t
     assert centre(0, 1, 0, 1) == 0 and centre(0, 1, F(1, 2)) is None
     assert _symmetry_centre(DEEP_TANH) == 0
+
+
+def test_count_finishes_for_five_inputs():
+    # ten generic rank-one directions in Sym^2(R^5): m = D(D-1)/2 = 10, the safe bound of
+    # §8, so exactly the ten given ones (lex basis by FGLM from grevlex; a direct lex
+    # basis took more than 3 minutes)
+    rng = np.random.default_rng(4)
+    rows = tuple(tuple(F(int(rng.choice([-1, 1]) * rng.integers(1, 10)), int(rng.integers(1, 5)))
+                       for _ in range(5)) for _ in range(10))
+    cubic = Activation("polynomial", (F(0), F(1), F(1, 2), F(1, 6)))
+    net = SmoothNetwork(cubic, "sum", (rows,), ((F(0),) * 10,))
+    c = entangled(net, count=True).rank_one_count
+    assert c.total == 10 and c.given == 10 and c.charts == (10, 0, 0, 0, 0)

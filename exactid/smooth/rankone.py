@@ -7,7 +7,10 @@ iff n^T svec(u u^T) = 0 for every n in the left kernel of the spanning matrix. T
 directions are counted in the affine charts u_1 = 1; u_1 = 0, u_2 = 1; ...; u = e_D, each
 a polynomial system solved by a lex Groebner basis with a separating linear form t, so
 that the basis is in shape position (x_k = p_k(t), q(t) = 0) and the real solutions are
-the distinct real roots of q, counted exactly by Sturm sequences.
+the distinct real roots of q, counted exactly by Sturm sequences. The lex basis is
+converted by FGLM from a grevlex basis, which is far cheaper to compute than a lex basis
+directly (D = 5: under a second instead of more than 3 minutes); both are the unique
+reduced bases of the same ideal.
 """
 
 from __future__ import annotations
@@ -116,11 +119,12 @@ def _solve_chart(eqs, xs, given):
     for sep in SEPARATORS:
         coeffs = [sep[k % len(sep)] for k in range(len(xs))]
         form = sum(a * x for a, x in zip(coeffs, xs))
-        G = sp.groebner([*eqs, t - form], *xs, t, order="lex")
+        G = sp.groebner([*eqs, t - form], *xs, t, order="grevlex")
         if list(G.exprs) == [1]:
             return 0, 0, []
         if not G.is_zero_dimensional:
             return None
+        G = G.fglm("lex")  # the reduced lex basis, from the grevlex one
         shape = _shape(G.exprs, xs, t)
         if shape is None:
             continue
