@@ -135,14 +135,19 @@ def test_cli_bad_input_exit_2(tmp_path, capsys):
     assert code == 2 and "one Hessian needs" in err
 
 
-def test_cli_recover_and_verify(tmp_path, capsys):
-    est = tmp_path / "est.json"
-    code, _, _ = run("recover", TANH, "--budget", "3000", "--seed", "1", "--out", est,
+def recover_and_verify(net, est, budget, capsys):
+    """The verify-recovery --json document of 'recover --seed 1 --out est'."""
+    code, _, _ = run("recover", net, "--budget", budget, "--seed", "1", "--out", est,
                      capsys=capsys)
     assert code == 0
-    code, out, _ = run("verify-recovery", TANH, est, "--json", capsys=capsys)
-    d = json.loads(out)
-    assert code == 0 and d["found"] == 5 and d["neurons"] == 5 and d["spurious"] == []
+    code, out, _ = run("verify-recovery", net, est, "--json", capsys=capsys)
+    assert code == 0
+    return json.loads(out)
+
+
+def test_cli_recover_and_verify(tmp_path, capsys):
+    d = recover_and_verify(TANH, tmp_path / "est.json", 3000, capsys)
+    assert d["found"] == 5 and d["neurons"] == 5 and d["spurious"] == []
     assert set(d["matches"][0]) >= {"layer", "neuron", "cosine", "residual", "success"}
 
 
@@ -212,14 +217,9 @@ def test_recovery_of_the_deep_examples_is_verified(example, seed):
 
 
 def test_cli_recovery_of_a_deep_example_is_verified(tmp_path, capsys):
-    net = EXAMPLES / "smooth-tv-s2" / "network.json"
     est = tmp_path / "est.json"
-    code, _, _ = run("recover", net, "--budget", "300", "--seed", "1", "--out", est,
-                     capsys=capsys)
-    assert code == 0
-    code, out, _ = run("verify-recovery", net, est, "--json", capsys=capsys)
-    d = json.loads(out)
-    assert code == 0 and d["found"] == d["neurons"] == 6 and d["spurious"] == []
+    d = recover_and_verify(EXAMPLES / "smooth-tv-s2" / "network.json", est, 300, capsys)
+    assert d["found"] == d["neurons"] == 6 and d["spurious"] == []
     layers = [w["layer"] for w in json.loads(est.read_text())["entangled_weights"]]
     assert layers == [m["layer"] for m in d["matches"]]
     # the fitted network is the truth up to a symmetry (a neuron of the cubic may be

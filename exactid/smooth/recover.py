@@ -456,7 +456,12 @@ def _fit_deep(net, f, samples, start, rng, notes):
                  f"{how} ({result.starts_tried} starts tried); the estimates are the "
                  "entangled weights of the fitted network, with its layers")
     triples = entangled_float(result.weights, result.shifts, net.activation)
-    vectors = _align_signs(np.array([v / np.linalg.norm(v) for _, _, v in triples]))
+    norms = [float(np.linalg.norm(v)) for _, _, v in triples]
+    if not all(np.isfinite(norms)) or min(norms) == 0:
+        notes.append("deep network: the fitted network has a zero entangled weight: the "
+                     "estimates are the rank-one estimates with heuristic layers")
+        return None, None, None, result.residual_float
+    vectors = _align_signs(np.array([v / n for (_, _, v), n in zip(triples, norms)]))
     return (tuple(tuple(float(x) for x in v) for v in vectors),
             tuple(l for l, _, _ in triples),
             to_network(result, net.activation, net.output), result.residual_float)
