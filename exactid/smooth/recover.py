@@ -31,8 +31,8 @@ order in the radius (§3 consequence 3). Measured on TV-S2 and on random 4-4-2 t
 networks, the top-m singular space holds the m_L Hessians at 0 and then first-order
 terms of size proportional to the radius, in and out of WW alike, so shrinking the radius
 does not help: one principal angle with WW stays between 45 and 60 degrees at radius 0.5,
-0.05 and 0.005, and the ascent finds few of the weights. The rank-one estimates are kept in the
-estimate file (``rank_one_estimates``) for comparison.
+0.05 and 0.005, and the ascent finds few of the weights. The rank-one estimates are kept
+in the estimate file (``rank_one_estimates``) for comparison.
 
 The network is only ever called through a counter: at most ``budget`` evaluations.
 """
@@ -58,7 +58,8 @@ ESTIMATE_FORMAT = "exactid.smooth-estimate/1"
 
 FIT_SAMPLES_PER_PARAMETER = 10
 """A deep fit uses at most this many residuals per parameter (and at most half the
-budget); more samples slow the fit without changing its answer."""
+budget): more samples slow the fit, and with these every fit of the benchmark that
+converged reproduced the network's entangled weights."""
 
 FIT_CONVERGED = 1e-6
 """Relative residual below which a deep least-squares fit counts as reproducing the
@@ -557,8 +558,8 @@ def fit_network(X: np.ndarray, y: np.ndarray, widths: Sequence[int], activation:
     """The least-squares fit of every weight and shift to the samples (X, y), from each of
     ``starts`` and then up to ``random_starts`` random starts, stopping at the first fit
     whose relative residual is below ``tolerance``; each start is given at most
-    ``max_evaluations`` evaluations of the residuals (a start that has not converged by
-    then rarely does).
+    ``max_evaluations`` evaluations of the residuals (which bounds the time spent in a
+    local minimum).
 
     Levenberg-Marquardt (scipy) with the exact Jacobian of the parameters when there are
     at least as many residuals as parameters, a trust-region method otherwise.
@@ -612,9 +613,7 @@ def entangled_float(weights: Sequence[np.ndarray], shifts: Sequence[np.ndarray],
 def to_network(fit: NetworkFit, activation: Activation, output: str) -> SmoothNetwork:
     """The ``SmoothNetwork`` of a fit, each float read as the rational of its shortest
     decimal text (what a reader of the estimate file sees)."""
-    def q(x: float) -> Fraction:
-        return Fraction(repr(float(x)))
-
     return SmoothNetwork(activation, output,
-                         tuple(tuple(tuple(q(v) for v in row) for row in W) for W in fit.weights),
-                         tuple(tuple(q(v) for v in t) for t in fit.shifts))
+                         tuple(tuple(tuple(_decimal(v) for v in row) for row in W)
+                               for W in fit.weights),
+                         tuple(tuple(_decimal(v) for v in t) for t in fit.shifts))

@@ -230,9 +230,9 @@ def _network_error(net: SmoothNetwork, est: SmoothNetwork, grid: int | None,
                    refine: int = REFINE_BOXES) -> dict:
     """Bounds of sup |f - f_est| over [-1, 1]^D (per output, maximum over outputs).
 
-    On each sub-box B with centre c and half-widths h_k, g = f - f_est is enclosed twice
-    and the smaller bound kept: by ball evaluation of f(B) - f_est(B) (whose width does
-    not shrink as f_est approaches f), and by the mean-value form
+    On each sub-box B with centre c and half-widths h_k, g = f - f_est is bounded in up
+    to three ways and the smallest bound kept: by ball evaluation of f(B) - f_est(B)
+    (whose width does not shrink as f_est approaches f), by the mean-value form
     |g(c)| + sum_k h_k |d_k g(B)|, with the gradients of f and f_est enclosed over B by
     the same ball evaluation (an overestimate of order h^2 instead of h). Starting from a
     grid of equal sub-boxes, the box with the largest bound is bisected along the
@@ -240,11 +240,12 @@ def _network_error(net: SmoothNetwork, est: SmoothNetwork, grid: int | None,
     bound is at most twice the lower bound. The lower bound is the largest |g| at the
     centres of all boxes evaluated (exact for polynomials, a ball's lower end otherwise).
 
-    When the estimate has the architecture of the network, a third bound usually wins by
-    far: with the estimate's neurons permuted (and negated, for odd activations) to face
-    the true ones -- an exact symmetry -- g(x) = f(x; p) - f(x; p') is the integral over
-    s in [0, 1] of d/ds f(x; p + s (p' - p)), enclosed over B by forward derivatives in s.
-    Its size is that of p' - p, not of the box."""
+    The third bound, when the estimate has the architecture of the network, usually wins
+    by far: with the estimate's neurons permuted (and negated, when phi is point-symmetric,
+    see :func:`_symmetry_centre`) to face the true ones -- an exact symmetry, giving
+    parameters p' with f(x; p') = f_est(x) -- g(x) = f(x; p) - f(x; p') is minus the
+    integral over s in [0, 1] of d/ds f(x; p + s (p' - p)), enclosed over B and s by
+    forward derivatives in s. Its size is that of p' - p, not of the box."""
     import heapq
 
     D = net.n_inputs
@@ -302,7 +303,7 @@ def _box_bound(net: SmoothNetwork, est: SmoothNetwork, c: Sequence[Fraction],
         pa = net.jet([ball(x) for x in c], number=ball, hessians=False).outputs
         pb = est.jet([ball(x) for x in c], number=ball, hessians=False).outputs
         at_c = [u - v for u, v in zip(pa, pb)]
-        low = max(float(abs(g).lower()) for g in at_c)
+        low = max(max(0.0, math.nextafter(float(abs(g).lower()), -math.inf)) for g in at_c)
     path = _path_derivative(net, aligned, box) if aligned is not None else None
     bound, parts = 0.0, [0.0] * len(c)
     for j, (u, v, g, da, db) in enumerate(zip(ja.outputs, jb.outputs, at_c,
