@@ -264,3 +264,32 @@ def test_count_finishes_for_five_inputs():
     net = SmoothNetwork(cubic, "sum", (rows,), ((F(0),) * 10,))
     c = entangled(net, count=True).rank_one_count
     assert c.total == 10 and c.given == 10 and c.charts == (10, 0, 0, 0, 0)
+
+
+def test_wide_tanh_balls_stay_in_range():
+    import flint
+
+    th, d1, _ = Activation("tanh").derivatives(flint.arb(0.5, 3))   # FLINT's tanh: +/- 148
+    assert th.upper() <= 1 and th.lower() >= -1 and d1.upper() <= 1.01
+
+
+def test_network_error_bounds_a_permuted_negated_deep_estimate():
+    # the estimate: weights moved by at most 1/100, first-layer neuron 0 negated (with its
+    # outgoing weights), first layer reversed; sampled errors must lie below `upper`
+    rng = np.random.default_rng(0)
+    W = [[[x + F(int(rng.integers(-10, 10)), 1000) for x in r] for r in w]
+         for w in DEEP_TANH.weights]
+    T = [list(t) for t in DEEP_TANH.shifts]
+    W[0][0], T[0][0] = [-x for x in W[0][0]], -T[0][0]
+    W[1] = [[-r[0], *r[1:]][::-1] for r in W[1]]
+    W[0], T[0] = W[0][::-1], T[0][::-1]
+    est = SmoothNetwork(DEEP_TANH.activation, "vector",
+                        tuple(tuple(map(tuple, w)) for w in W), tuple(map(tuple, T)))
+    from exactid.smooth.balls import precision
+    from exactid.smooth.verify import _network_error
+
+    with precision(256):
+        e = _network_error(DEEP_TANH, est, None, refine=16)
+    X = rng.uniform(-1, 1, (5000, 4))
+    sampled = np.abs(DEEP_TANH.forward_float(X) - est.forward_float(X)).max()
+    assert e["lower_float"] <= e["upper_float"] and sampled <= e["upper_float"] < 0.1

@@ -46,6 +46,9 @@ __all__ = [
 ]
 
 SMOOTH_FORMAT = "exactid.smooth-network/1"
+WIDE_BALL = 2.0 ** -20
+"""Radius above which tanh and the logistic function are enclosed from their monotone
+pieces instead of FLINT's own functions (far too wide on wide balls)."""
 ACTIVATION_KINDS = ("polynomial", "tanh", "logistic")
 
 
@@ -78,6 +81,8 @@ class Activation:
             kind = flint.fmpq if isinstance(t, flint.fmpq) else flint.arb
             return _polynomial_derivatives(
                 [kind(flint.fmpq(c.numerator, c.denominator)) for c in self.coefficients], t)
+        if t.rad() > WIDE_BALL:
+            return self._wide_ball_derivatives(t)
         if self.kind == "tanh":
             th = t.tanh()
             d1 = 1 - th * th
@@ -85,6 +90,29 @@ class Activation:
         s = 1 / (1 + (-t).exp())
         d1 = s * (1 - s)
         return s, d1, d1 * (1 - 2 * s)
+
+    def _wide_ball_derivatives(self, t: Any) -> tuple[Any, Any, Any]:
+        """(phi, phi', phi'') over a wide ball t = [a, b], tanh or logistic, from the
+        shapes of the functions: phi increases, so phi(t) lies between phi(a) and phi(b);
+        phi' increases up to 0 and decreases after it, so phi'(t) lies between phi'(a),
+        phi'(b) and, when 0 is in t, phi'(0); phi'' = -2 phi phi' (tanh) or
+        phi' (1 - 2 phi) (logistic) is enclosed by the product of those enclosures.
+        FLINT's own tanh of [0.5 +/- 3] is [+/- 148]; this gives [+/- 0.999]."""
+        import flint
+
+        ends = [flint.arb(t.lower()), flint.arb(t.upper())]
+        if self.kind == "tanh":
+            v = [e.tanh() for e in ends]
+            d = [1 - x * x for x in v]
+            top = flint.arb(1)
+        else:
+            v = [1 / (1 + (-e).exp()) for e in ends]
+            d = [x * (1 - x) for x in v]
+            top = flint.arb(1) / 4
+        value, d1 = v[0].union(v[1]), d[0].union(d[1])
+        if ends[0] <= 0 <= ends[1]:
+            d1 = d1.union(top)
+        return value, d1, (-2 * value * d1 if self.kind == "tanh" else d1 * (1 - 2 * value))
 
     def derivatives_float(self, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(phi, phi', phi'') at the float array ``t`` (recovery hints only)."""
