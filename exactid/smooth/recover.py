@@ -554,7 +554,7 @@ def random_start(widths: Sequence[int], rng: np.random.Generator) -> np.ndarray:
 def fit_network(X: np.ndarray, y: np.ndarray, widths: Sequence[int], activation: Activation,
                 output: str, starts: Sequence[np.ndarray], rng: np.random.Generator,
                 random_starts: int = 8, tolerance: float = 1e-7,
-                max_evaluations: int = 200) -> NetworkFit:
+                max_evaluations: int = 500) -> NetworkFit:
     """The least-squares fit of every weight and shift to the samples (X, y), from each of
     ``starts`` and then up to ``random_starts`` random starts, stopping at the first fit
     whose relative residual is below ``tolerance``; each start is given at most
