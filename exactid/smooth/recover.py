@@ -30,7 +30,7 @@ Why step 6 refits everything: the Hessians near 0 of a deep network leave WW at 
 order in the radius (§3 consequence 3). Measured on TV-S2 and on random 4-4-2 tanh
 networks, the top-m singular space holds the m_L Hessians at 0 and then first-order
 terms of size proportional to the radius, in and out of WW alike, so shrinking the radius
-does not help: one principal angle with WW stays between 45 and 60 degrees at radius 0.5,
+does not help: one principal angle with WW stays between 44 and 60 degrees at radius 0.5,
 0.05 and 0.005, and the ascent finds few of the weights. The rank-one estimates are kept
 in the estimate file (``rank_one_estimates``) for comparison.
 
