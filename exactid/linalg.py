@@ -148,8 +148,7 @@ def modular_minor_and_kernel(blocks: Iterable[np.ndarray], ncols: int, p: int
 
 
 def _submatrix(m: flint.fmpz_mat, rows: Sequence[int], cols: Sequence[int]) -> flint.fmpz_mat:
-    flat, ncols = m.entries(), m.ncols()
-    return flint.fmpz_mat(len(rows), len(cols), [flat[i * ncols + j] for i in rows for j in cols])
+    return flint.fmpz_mat(len(rows), len(cols), [m[i, j] for i in rows for j in cols])
 
 
 def _kernel_from_minor(exact: flint.fmpz_mat, minor: Minor,
@@ -237,9 +236,11 @@ def rank_on_kernel_support(minor: Minor, hint: np.ndarray,
     :func:`certified_rank`. Vectors of different groups have disjoint supports, so when
     the groups give k vectors in all, these, extended by zeros, are k independent exact
     kernel vectors of M: rank M <= r, and the minor proves rank M >= r. A ReLU Jacobian's
-    kernel is typically carried by a few neurons, so the groups are small; when they are
-    not, or the hint fails (an unlucky prime: None), the caller falls back to
-    :func:`certified_rank` on the whole matrix.
+    kernel is typically carried by a few neurons, so the groups are small. A group of more
+    than ``_GROUP_LIMIT`` columns is first tried one hint vector at a time
+    (``_one_by_one``), as a few long vectors can join many short ones. When the hint fails
+    (an unlucky prime: None), the caller falls back to :func:`certified_rank` on the whole
+    matrix. Every vector returned is verified exactly, whatever the hint.
     """
     n = hint.shape[0]
     k = n - minor.size
@@ -263,27 +264,25 @@ def rank_on_kernel_support(minor: Minor, hint: np.ndarray,
     groups: dict[int, list[int]] = {}
     for c in np.flatnonzero(hint.any(axis=1)):
         groups.setdefault(root(int(c)), []).append(int(c))
-    expected: dict[int, int] = {}
-    for t in range(k):
-        r = root(int(np.flatnonzero(hint[:, t])[0]))
-        expected[r] = expected.get(r, 0) + 1
     union = sorted(c for group in groups.values() for c in group)
     exact = exact_columns(union)
     place = {c: a for a, c in enumerate(union)}
-    vectors, pivots = [], []
+    members: dict[int, list[int]] = {}
+    for t in range(k):
+        members.setdefault(root(int(np.flatnonzero(hint[:, t])[0])), []).append(t)
+    vectors: list[tuple[int, ...]] = []
+    pivots: list[int] = []
     for r, group in groups.items():
-        part = exact[:, [place[c] for c in group]]
-        sub = certified_rank(ExactMatrix(
-            part.shape, lambda q, part=part: (part % q).astype(np.int64),
-            lambda part=part: flint.fmpz_mat(*part.shape, part.ravel().tolist())), rng)
-        if len(sub.kernel) != expected.get(r, 0) or sub.kernel_minor is None:
+        found = None
+        if len(group) > _GROUP_LIMIT and len(members[r]) > 1:
+            found = _one_by_one(hint[np.ix_(group, members[r])], minor.prime, group, exact,
+                                place, n, rng)
+        if found is None:
+            found = _whole_group(group, len(members[r]), exact, place, n, rng)
+        if found is None:
             return None
-        for v in sub.kernel:
-            full = [0] * n
-            for c, x in zip(group, v):
-                full[c] = x
-            vectors.append(tuple(full))
-        pivots += [group[i] for i in sub.kernel_minor.rows]
+        vectors += found[0]
+        pivots += found[1]
     # Rows ``pivots`` of the vectors form a block-diagonal matrix whose blocks are the
     # groups' non-singular kernel minors: non-singular modulo most primes.
     square = [[v[c] for v in vectors] for c in pivots]
@@ -294,6 +293,66 @@ def rank_on_kernel_support(minor: Minor, hint: np.ndarray,
             return CertifiedRank(minor.size, minor, tuple(vectors),
                                  Minor(q, tuple(pivots), tuple(range(k))))
     return None
+
+
+_GROUP_LIMIT = 64
+"""Groups of more columns have their kernel vectors proved one by one (``_one_by_one``)."""
+
+
+def _exact_part(part: np.ndarray) -> ExactMatrix:
+    return ExactMatrix(part.shape, lambda q: (part % q).astype(np.int64),
+                       lambda: flint.fmpz_mat(*part.shape, part.ravel().tolist()))
+
+
+def _whole_group(group: list[int], count: int, exact: np.ndarray, place: dict[int, int],
+                 n: int, rng: random.Random) -> tuple[list[tuple[int, ...]], list[int]] | None:
+    """The exact kernel of M[:, group] when it has ``count`` vectors, extended by zeros,
+    with the coordinates of its non-singular kernel minor; None otherwise."""
+    sub = certified_rank(_exact_part(exact[:, [place[c] for c in group]]), rng)
+    if len(sub.kernel) != count or sub.kernel_minor is None:
+        return None
+    vectors = []
+    for v in sub.kernel:
+        full = [0] * n
+        for c, x in zip(group, v):
+            full[c] = x
+        vectors.append(tuple(full))
+    return vectors, [group[i] for i in sub.kernel_minor.rows]
+
+
+def _one_by_one(hint: np.ndarray, p: int, group: list[int], exact: np.ndarray,
+                place: dict[int, int], n: int, rng: random.Random
+                ) -> tuple[list[tuple[int, ...]], list[int]] | None:
+    """One exact kernel vector per vector of an echelon basis of the hint, or None.
+
+    ``hint`` (len(group) x m) spans the kernel of M[:, group] modulo p. A large group is
+    often held together by a few long vectors, so the hint is first brought to reduced
+    echelon form with its pivots taken from the last coordinates: basis vector t is then
+    1 at its pivot c_t, 0 at the other pivots, so its support S_t is c_t and columns that
+    are no pivot. Those columns are independent (a kernel vector vanishing on every pivot
+    is zero), so the exact kernel of M[:, S_t] is at most one vector v_t, proved on its own
+    small support by :func:`certified_rank`; v_t is non-zero at c_t, where every other
+    vector is 0, so the v_t are independent.
+    """
+    m = hint.shape[1]
+    echelon, rank = flint.nmod_mat(hint[::-1].T.tolist(), p).rref()
+    if rank != m:
+        return None
+    basis = np.array([[int(x) for x in row] for row in echelon.tolist()],
+                     dtype=np.int64)[:, ::-1]
+    vectors, pivots = [], []
+    for row in basis:
+        support = np.flatnonzero(row)
+        cols = [group[int(a)] for a in support]
+        sub = certified_rank(_exact_part(exact[:, [place[c] for c in cols]]), rng)
+        if len(sub.kernel) != 1 or not sub.kernel[0][-1]:
+            return None
+        full = [0] * n
+        for c, x in zip(cols, sub.kernel[0]):
+            full[c] = x
+        vectors.append(tuple(full))
+        pivots.append(cols[-1])
+    return vectors, pivots
 
 
 def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random, avoid: int) -> CertifiedRank:

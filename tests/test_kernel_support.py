@@ -111,3 +111,42 @@ def test_gap_network_rank_is_exact_and_the_certificate_checks():
     assert data.exact_int(gamma_columns(net, frozen_edges(net))).rank() == 92
     assert len(result.certificate["evidence"]["jacobian_kernel"]) == 12
     assert check_certificate(result.certificate).valid
+
+
+def long_and_short(seed: int, m: int = 160, n: int = 120) -> np.ndarray:
+    """Columns with 8 short dependencies (3 columns each) and 2 long ones (70 columns):
+    the supports join into one group of more than linalg._GROUP_LIMIT columns."""
+    rng = random.Random(seed)
+    cols = [[rng.randint(-50, 50) for _ in range(m)] for _ in range(n - 10)]
+    for spread in [3] * 8 + [70, 70]:
+        picked = rng.sample(range(n - 10), spread)
+        coef = [rng.choice([-3, -2, -1, 1, 2, 3]) * rng.randint(1, 10**6) for _ in picked]
+        cols.append([sum(c * cols[j][i] for c, j in zip(coef, picked)) for i in range(m)])
+    return np.array(cols, dtype=object).T.copy()
+
+
+def test_a_large_group_is_proved_vector_by_vector(monkeypatch):
+    """The echelon basis of the hint gives short vectors proved on their own supports,
+    exact, independent, and as many as the kernel dimension."""
+    import exactid.linalg as linalg
+    from exactid.modular import kernel_profile
+
+    calls = []
+    real = linalg._one_by_one
+    monkeypatch.setattr(linalg, "_one_by_one", lambda *a: calls.append(a) or real(*a))
+    for seed in range(3):
+        a = long_and_short(seed)
+        found = kernel_profile((a % P).astype(np.int64), P)
+        minor = Minor(P, found.profile.rows, found.profile.columns)
+        cert = rank_on_kernel_support(minor, found.kernel, lambda cols, a=a: a[:, cols],
+                                      random.Random(seed))
+        m = flint.fmpz_mat(a.tolist())
+        assert cert is not None and cert.rank == m.rank() == 110
+        k = flint.fmpz_mat([list(col) for col in zip(*cert.kernel)])
+        assert k.ncols() == 10 and (m * k).is_zero()
+        km = cert.kernel_minor
+        assert flint.nmod_mat([[cert.kernel[j][r] % km.prime for j in range(10)]
+                               for r in km.rows], km.prime).rank() == 10
+        # the short dependencies come out short
+        assert sorted(sum(1 for x in v if x) for v in cert.kernel)[:8] == [4] * 8
+    assert calls, "the vector-by-vector path was not taken"
