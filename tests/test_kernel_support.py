@@ -6,6 +6,7 @@ from fractions import Fraction
 
 import flint
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -150,3 +151,35 @@ def test_a_large_group_is_proved_vector_by_vector(monkeypatch):
         # the short dependencies come out short
         assert sorted(sum(1 for x in v if x) for v in cert.kernel)[:8] == [4] * 8
     assert calls, "the vector-by-vector path was not taken"
+
+
+def test_checker_proves_a_large_group_vector_by_vector_and_rejects_a_forgery():
+    """The checker's kernel step on a group of more than 64 columns (one product per
+    vector, on its support): the honest vectors pass, one changed entry fails."""
+    from exactid.certificates import check
+    from exactid.modular import kernel_profile
+
+    a = long_and_short(5)
+    found = kernel_profile((a % P).astype(np.int64), P)
+    minor = Minor(P, found.profile.rows, found.profile.columns)
+    cert = rank_on_kernel_support(minor, found.kernel, lambda cols: a[:, cols],
+                                  random.Random(5))
+    assert max(len(g) for g, _ in check._components([list(v) for v in cert.kernel], 120)) > 64
+
+    def columns(cols):
+        return flint.fmpq_mat(flint.fmpz_mat(a[:, cols].tolist()))
+
+    def evidence(vectors):
+        return {"k": [list(v) for v in vectors],
+                "k_minor": {"rows": list(cert.kernel_minor.rows),
+                            "prime": cert.kernel_minor.prime}}
+
+    done: list = []
+    check._kernel(columns, 120, evidence(cert.kernel), "k", 10, P, done)
+    assert done
+    forged = [list(v) for v in cert.kernel]
+    short = min(range(10), key=lambda b: sum(1 for x in forged[b] if x))
+    c = next(i for i, x in enumerate(forged[short]) if x)
+    forged[short][c] += 1
+    with pytest.raises(check._Invalid):
+        check._kernel(columns, 120, evidence(forged), "k", 10, P, [])
