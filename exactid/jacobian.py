@@ -25,7 +25,14 @@ import numpy as np
 from .errors import InputError
 from .linalg import ExactMatrix
 from .modular import matmul_mod
-from .network import Activations, Network, _int_matrix, _lcm_of_denominators, as_samples
+from .network import (
+    Activations,
+    ForwardPass,
+    Network,
+    _int_matrix,
+    _lcm_of_denominators,
+    as_samples,
+)
 
 __all__ = [
     "FrozenEdge",
@@ -147,10 +154,15 @@ class JacobianData:
         return posts, weights
 
     @cached_property
+    def forward(self) -> ForwardPass:
+        """The exact forward pass at the samples."""
+        return self.net.forward(self.samples)
+
+    @cached_property
     def _exact(self) -> tuple[list[np.ndarray], list[np.ndarray], tuple[Fraction, ...]]:
         """Integer f_l, integer weights and the column scale of J_int."""
         net = self.net
-        fp = net.forward(self.samples)
+        fp = self.forward
         dws = [_layer_denominator(w) for w in net.weights]
         weights = [np.array([[v.numerator * (dws[l] // v.denominator) for v in row]
                              for row in net.weights[l]], dtype=object)

@@ -17,8 +17,10 @@ CERTIFICATE_FORMAT = "exactid.certificate/1"
 def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]], *,
                       verdict: str, reason: str,
                       dimension: int, rank_jacobian: int | None,
-                      rank_activation: int | None, evidence: dict[str, Any]) -> dict[str, Any]:
-    """Return the certificate of a local verdict (fields of docs/certificates.md)."""
+                      rank_activation: int | None, evidence: dict[str, Any],
+                      outputs: Sequence[Sequence[Fraction]] | None = None) -> dict[str, Any]:
+    """Return the certificate of a local verdict (fields of docs/certificates.md);
+    ``outputs`` are f(X) when already computed exactly."""
     return {
         "format": CERTIFICATE_FORMAT,
         "kind": "local",
@@ -30,7 +32,8 @@ def local_certificate(net: Network, samples: Sequence[Sequence[Fraction]], *,
             "dimension": dimension,
             "rank_jacobian": rank_jacobian,
             "rank_activation": rank_activation,
-            "outputs": samples_to_doc(net.forward(samples).outputs()),
+            "outputs": samples_to_doc(net.forward(samples).outputs() if outputs is None
+                                      else outputs),
         },
         "evidence": evidence,
     }

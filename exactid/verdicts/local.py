@@ -274,6 +274,7 @@ class _Procedure:
         self.net, self.xs, self.certificate, self.progress = net, xs, certificate, progress
         self.never, self.always, self.base = never, always, base
         self.notes: list[str] = []
+        self.data: Any = None  # the JacobianData, once built (its forward pass is reused)
 
     def finish(self, verdict: str, theorem: str, reasons: list[str], claim_reason: str,
                evidence: dict, rank_j: int | None = None, rank_a: int | None = None,
@@ -294,6 +295,9 @@ class _Procedure:
                         dimension=self.net.dimension,
                         rank_jacobian=rank_j if proved_ranks else None,
                         rank_activation=rank_a if proved_ranks else None, evidence=evidence)
+            forward = None if self.data is None else vars(self.data).get("forward")
+            if forward is not None:  # already computed exactly: f(X) is not recomputed
+                cert["outputs"] = forward.outputs()
         extra.setdefault("never_active", self.never)
         extra.setdefault("always_active", self.always)
         return LocalResult(verdict=verdict, theorem=theorem, reason=claim_reason,
@@ -342,7 +346,7 @@ class _Procedure:
         frozen_doc = [[e.layer, e.neuron, e.target] for e in frozen]
         columns = gamma_columns(net, frozen)
         self.progress("activation patterns")
-        data = backpropagate(net, xs, acts)
+        data = self.data = backpropagate(net, xs, acts)
         pattern_bound = pattern_rank_bound(acts, net.n_inputs)
         extra: dict[str, Any] = dict(pattern_bound=pattern_bound, frozen_edges=frozen_doc)
         if float_check:
