@@ -242,6 +242,7 @@ class _Theta:
         self.D = self.npar - sum(self.widths[1:-1])
         self.zs, self.fs = _forward(self.weights, self.biases, self.xs)
         self._grads: dict[int, list] = {}
+        self._cells: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     def hidden(self) -> list[tuple[int, int]]:
         return [(l, j) for l in range(self.L - 1) for j in range(self.widths[l + 1])]
@@ -258,17 +259,32 @@ class _Theta:
             self._grads[k] = g
         return self._grads[k]
 
+    def _arrays(self, k: int, l: int) -> tuple[np.ndarray, np.ndarray]:
+        """The gradients of output k at layer l and the layer's inputs, as n x width object
+        arrays of rationals (built once)."""
+        if (k, l) not in self._cells:
+            self._cells[k, l] = (
+                np.array(self.gradients(k)[l], dtype=object).reshape(self.n, self.widths[l + 1]),
+                np.array(self.fs[l], dtype=object).reshape(self.n, self.widths[l]))
+        return self._cells[k, l]
+
     def gamma_columns(self, params: list[int]) -> flint.fmpq_mat:
         """Columns ``params`` (flat parameter indices) of J, rows (i, k) sample-major."""
         cells = [(l, a, j) for l in range(self.L) for a in range(self.widths[l + 1])
                  for j in range(self.widths[l])]  # (layer, neuron, input; None for a bias)
         cells += [(l, a, None) for l in range(self.L) for a in range(self.widths[l + 1])]
         cells = [cells[c] for c in params]
-        grads = [self.gradients(k) for k in range(self.outs)]
-        rows = [[g[l][i][a] if j is None else g[l][i][a] * self.fs[l][i][j]
-                 for l, a, j in cells]
-                for i in range(self.n) for g in grads]
-        return flint.fmpq_mat(len(rows), len(params), [v for row in rows for v in row])
+        out = np.empty((self.n, self.outs, len(cells)), dtype=object)
+        for k in range(self.outs):
+            for l in {cell[0] for cell in cells}:
+                gl, fl = self._arrays(k, l)
+                # d f_k / d W[a, j] = g[a] f[j] and d f_k / d b[a] = g[a], sample by sample
+                weight = [c for c, (m, _, j) in enumerate(cells) if m == l and j is not None]
+                bias = [c for c, (m, _, j) in enumerate(cells) if m == l and j is None]
+                out[:, k, weight] = (gl[:, [cells[c][1] for c in weight]]
+                                     * fl[:, [cells[c][2] for c in weight]])
+                out[:, k, bias] = gl[:, [cells[c][1] for c in bias]]
+        return flint.fmpq_mat(self.n * self.outs, len(cells), out.ravel().tolist())
 
     @property
     def active(self) -> list[np.ndarray]:

@@ -47,7 +47,10 @@ def _depth(p: int) -> int:
 
 def _reduce(y: np.ndarray, p: int) -> None:
     """y <- y - p rint(y / p), in place: exact centring of integers |y| < 2^51."""
-    y -= np.rint(y * (1.0 / p)) * p
+    q = np.multiply(y, 1.0 / p)
+    np.rint(q, out=q)
+    q *= p
+    y -= q
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
