@@ -173,7 +173,8 @@ def test_deep_recovery_finds_every_weight_with_its_layer():
 def test_deep_rank_one_estimates_get_heuristic_layers():
     # the gradient of f_j at 0 points along v_{L,j}: layer 1 (0-based) is the estimate
     # closest to each gradient; the others fill layer 0
-    from exactid.smooth.recover import assign_layers, entangled_float
+    from exactid.smooth.fit import entangled_float
+    from exactid.smooth.recover import assign_layers
 
     W = [np.array([[float(x) for x in row] for row in w]) for w in DEEP_TANH.weights]
     t = [np.array([float(x) for x in s]) for s in DEEP_TANH.shifts]
@@ -188,7 +189,7 @@ def test_deep_rank_one_estimates_get_heuristic_layers():
 
 
 def test_fit_jacobian_is_exact():
-    from exactid.smooth.recover import _jacobian, forward_params, random_start
+    from exactid.smooth.fit import _jacobian, forward_params, random_start
 
     rng = np.random.default_rng(1)
     widths, X = (3, 3, 2, 2), rng.standard_normal((4, 3))

@@ -3,7 +3,8 @@ numerical recovery they certify (docs/theory/smooth.md; user guide docs/smooth.m
 
 Modules: ``network`` (SmoothNetwork, the exactid.smooth-network/1 format, exact and ball
 evaluation), ``balls`` (rigorous signs and rank bounds), ``entangled`` (checks X1-X8),
-``rankone`` (X7), ``recover`` (the numerical pipeline of §5), ``verify`` (X9).
+``rankone`` (X7), ``recover`` (the numerical pipeline of §5), ``fit`` (its
+least-squares fit of a deep network), ``verify`` (X9).
 """
 
 from importlib import import_module
