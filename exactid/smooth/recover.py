@@ -20,9 +20,9 @@ entangled weights. The steps, each a function below:
 6. for deep networks (§5.6 [reconstruction]), :func:`assign_layers` -- a heuristic layer
    for each rank-one estimate (with a vector output the gradient of f_j at 0 points along
    v_{L,j}, §2), :func:`reconstruction_start` -- the network of §4 built from them, and
-   :func:`exactid.smooth.fit.fit_network` -- every weight and shift by least squares from that start (then
+   ``fit.fit_network`` -- every weight and shift by least squares from that start (then
    from random starts) on at most half of the budget; the estimates are then the
-   entangled weights of the fitted network (:func:`entangled_float`), each with its layer.
+   entangled weights of the fitted network (``fit.entangled_float``), each with its layer.
    §4 and §5.6 leave only "the remaining parameters" (diagonal factors, shifts) to least
    squares; refitting all of them jointly is our addition.
 
@@ -47,7 +47,6 @@ import numpy as np
 
 from ..errors import InputError
 from .fit import (
-    NetworkFit,
     decimal,
     entangled_float,
     fit_network,
