@@ -255,8 +255,10 @@ def run_process(cmd: list[str], timeout: float | None = None) -> Run:
 
 
 def exact_cmd(net: str, xs: str, cert: str | None = None) -> list[str]:
+    """The exact command; with a certificate (the MNIST-shaped cases, run once) also
+    ``--progress``, whose stderr lines give the elapsed time at the end of each stage."""
     cmd = [sys.executable, "-m", "exactid", "local", net, "--samples", xs, "--json"]
-    return cmd + (["--certificate", cert] if cert else [])
+    return cmd + (["--certificate", cert, "--progress"] if cert else [])
 
 
 def float_cmd(net: str, xs: str) -> list[str]:
