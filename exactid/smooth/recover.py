@@ -364,6 +364,7 @@ def recover(net: SmoothNetwork, budget: int, seed: int | None = None, eps: float
 
     Example
     -------
+    >>> from fractions import Fraction
     >>> from exactid.smooth.network import Activation
     >>> net = SmoothNetwork(Activation("tanh"), "sum", (((1, 0), (0, 1)),),
     ...                     ((Fraction(1, 2), Fraction(-1, 3)),))
