@@ -110,10 +110,38 @@ def _numpy_rational(value: Any, where: str) -> Fraction | None:
     return None
 
 
+def _parse_plain(text: str) -> Fraction | None:
+    """The value of the commonest spellings, ``[-]p/q``, ``[-]d.ddd`` and ``[-]d``, with
+    ASCII digits only and nothing else (no spaces, signs elsewhere or exponents), parsed without
+    regular expressions; None for every other text, which the full grammar then decides
+    (zero denominators and very long numbers included)."""
+    body = text[1:] if text[:1] == "-" else text
+    if len(body) > 1000 or not body.isascii():
+        return None
+    num, sep, den = body.partition("/")
+    if not sep:
+        num, sep, den = body.partition(".")
+    if not sep:
+        num, den = body, "0"
+    if not (num.isdigit() and den.isdigit()):
+        return None
+    sign = -1 if body is not text else 1
+    if sep == "/":
+        if not den.strip("0"):
+            return None  # a zero denominator: reported by the full grammar's path
+        return Fraction(sign * int(num), int(den))
+    if sep:
+        return Fraction(sign * int(num + den), 10 ** len(den))
+    return Fraction(sign * int(num))
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _parse_text(text: str) -> Fraction:
     """The rational spelled by ``text`` (cached: sample files repeat their values, such as
     the 256 pixel values k/255; a Fraction is immutable, so sharing it is safe)."""
+    plain = _parse_plain(text)
+    if plain is not None:
+        return plain
     if not _RATIONAL_TEXT.fullmatch(text):
         raise ValueError("is not a rational number (use an integer, 'p/q', a decimal or "
                          "1e-3 notation)")

@@ -8,6 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exactid.numbers import (
+    _RATIONAL_TEXT,
+    _parse_plain,
     format_rational,
     loads_json,
     parse_rational,
@@ -149,3 +151,40 @@ def test_rationalize_rejects_bad_arguments():
         rationalize(0.5, 0)
     with pytest.raises(ValueError):
         rationalize(math.nan, 10)
+
+
+def _full_grammar(text):
+    """The value by the full grammar alone (the regular expression and Fraction)."""
+    if not _RATIONAL_TEXT.fullmatch(text):
+        return "rejected"
+    try:
+        return Fraction("".join(text.split()))
+    except ZeroDivisionError:
+        return "rejected"
+
+
+@given(st.text(alphabet="0123456789-./e+ ٣", max_size=12))
+def test_plain_fast_path_agrees_with_the_full_grammar(text):
+    # the fast path may decline a text, never give it another value or accept a bad one
+    plain = _parse_plain(text)
+    if plain is not None:
+        assert plain == _full_grammar(text)
+    try:
+        value = parse_rational(text)
+    except ValueError:
+        value = "rejected"
+    assert value == _full_grammar(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("3/4", Fraction(3, 4)), ("-3/4", Fraction(-3, 4)), ("0.1234", Fraction(617, 5000)),
+    ("-0.5", Fraction(-1, 2)), ("12", Fraction(12)), ("-0", Fraction(0)),
+    ("007/010", Fraction(7, 10)), ("-0/5", Fraction(0))])
+def test_plain_fast_path_values(text, expected):
+    assert _parse_plain(text) == expected
+
+
+@pytest.mark.parametrize("text", ["3/0", "-3/00", "5.", ".5", "1e3", "+1/2", " 1/2", "1/-2",
+                                  "٣/4", "--1", "1.5/2", "", "-"])
+def test_plain_fast_path_declines_other_spellings(text):
+    assert _parse_plain(text) is None
