@@ -29,6 +29,7 @@ from .network import (
     Activations,
     ForwardPass,
     Network,
+    _int64_parts,
     _int_matrix,
     _lcm_of_denominators,
     as_samples,
@@ -75,24 +76,28 @@ def gamma_columns(net: Network, frozen: Sequence[FrozenEdge]) -> list[int]:
 
 
 def _layer_denominator(rows: Sequence[Sequence[Fraction]]) -> int:
-    d = 1
-    for row in rows:
-        for v in row:
-            d = math.lcm(d, v.denominator)
-    return d
+    return _lcm_of_denominators(v for row in rows for v in row)
 
 
-def _residue(q: Fraction, p: int, inverses: dict[int, int]) -> int:
-    inv = inverses.get(q.denominator)
+def _inverse(d: int, p: int, inverses: dict[int, int]) -> int:
+    inv = inverses.get(d)
     if inv is None:
-        inv = inverses[q.denominator] = pow(q.denominator, -1, p)
-    return q.numerator * inv % p
+        inv = inverses[d] = pow(d, -1, p)
+    return inv
 
 
 def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int,
                     inverses: dict[int, int]) -> np.ndarray:
-    return np.array([[_residue(v, p, inverses) for v in row] for row in rows],
-                    dtype=np.int64).reshape(len(rows), -1)
+    """The residues modulo p (in [0, p)) of a matrix of Fractions, as int64."""
+    ncols = len(rows[0]) if rows else 0
+    parts = _int64_parts(rows, ncols) if p < 2**31 else None
+    if parts is None:
+        return np.array([[v.numerator * _inverse(v.denominator, p, inverses) % p for v in row]
+                         for row in rows], dtype=np.int64).reshape(len(rows), -1)
+    num, den = parts
+    distinct, where = np.unique(den, return_inverse=True)
+    inv = np.array([_inverse(int(d), p, inverses) for d in distinct], dtype=np.int64)
+    return num % p * inv[where.reshape(den.shape)] % p  # each product < 2^62
 
 
 def _fmpz_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -129,7 +134,7 @@ class JacobianData:
     @cached_property
     def denominators(self) -> int:
         """lcm of every denominator of theta and X: primes dividing it are avoided."""
-        d = math.lcm(*(v.denominator for row in self.samples for v in row))
+        d = _lcm_of_denominators(v for row in self.samples for v in row)
         for w, b in zip(self.net.weights, self.net.biases):
             d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
         return d

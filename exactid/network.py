@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import chain
+from operator import attrgetter
 from typing import Any
 
 import flint
@@ -27,10 +29,26 @@ Vector = tuple[Fraction, ...]
 
 
 def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
-    d = 1
-    for v in values:
-        d = math.lcm(d, v.denominator)
-    return d
+    return math.lcm(*{v.denominator for v in values})
+
+
+_NUMERATOR = attrgetter("numerator")
+_DENOMINATOR = attrgetter("denominator")
+
+
+def _int64_parts(rows: Sequence[Sequence[Fraction]], ncols: int
+                 ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Numerators and denominators of a matrix of Fractions as two len(rows) x ncols int64
+    arrays; None when a row has another length or an entry does not fit in int64."""
+    if any(len(row) != ncols for row in rows):
+        return None
+    count = len(rows) * ncols
+    try:
+        num = np.fromiter(map(_NUMERATOR, chain.from_iterable(rows)), np.int64, count)
+        den = np.fromiter(map(_DENOMINATOR, chain.from_iterable(rows)), np.int64, count)
+    except (AttributeError, OverflowError, TypeError):
+        return None
+    return num.reshape(len(rows), ncols), den.reshape(len(rows), ncols)
 
 
 def _int_matrix(rows: Sequence[Sequence[Fraction]], scale: int) -> flint.fmpz_mat:
@@ -329,14 +347,11 @@ def _float_matrix(rows: Sequence[Sequence[Fraction]], ncols: int) -> tuple[np.nd
     nrows = len(rows)
     out = np.zeros((nrows, ncols))
     bad = np.zeros(nrows, dtype=bool)
-    try:
-        num = np.array([[v.numerator for v in row] for row in rows], dtype=np.int64)
-        den = np.array([[v.denominator for v in row] for row in rows], dtype=np.int64)
-        if num.shape != (nrows, ncols) or den.shape != (nrows, ncols):
-            raise ValueError
-    except (AttributeError, OverflowError, TypeError, ValueError):
+    parts = _int64_parts(rows, ncols)
+    if parts is None:
         rest = np.argwhere(np.ones((nrows, ncols), dtype=bool))
     else:
+        num, den = parts
         small = (num <= _EXACT_INT) & (num >= -_EXACT_INT) & (den <= _EXACT_INT)
         np.divide(num, den, out=out, where=small)
         rest = np.argwhere(~small)

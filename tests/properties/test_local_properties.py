@@ -301,3 +301,21 @@ def test_gap_certificate_with_fractional_data_is_valid():
         assert all(sum(a * b for a, b in zip(row, vector)) == 0 for row in gamma)
     result = check_certificate(cert)
     assert result.valid, result.messages
+
+
+@given(cases(), st.sampled_from([1048583, 2097143, 67108859]), st.booleans())
+def test_jacobian_modulo_p_is_the_exact_jacobian_reduced(case, p, huge):
+    # residues from int64 arrays (and, with a denominator beyond int64, entry by entry)
+    # must equal the exact Jacobian's entries reduced modulo p
+    from exactid.jacobian import backpropagate
+
+    net, xs = case
+    if huge:
+        xs = [list(x) for x in xs]
+        xs[0][0] += Fraction(1, 3**50)  # a denominator beyond int64
+    assume(not net.activations(xs).zeros)
+    data = backpropagate(net, xs)
+    assume(data.denominators % p)
+    exact = jacobian(net, xs)
+    want = [[v.numerator * pow(v.denominator, -1, p) % p for v in row] for row in exact]
+    assert data.residues(p, range(net.n_params)).tolist() == want
