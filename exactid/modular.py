@@ -29,8 +29,17 @@ Residues are held in float64 arrays in the centred range [-h, h], h = (p - 1) / 
 * Every update is ``c - a @ b`` with c, a, b centred and an inner dimension of at most
   :func:`block_depth` = the largest k with h + k h^2 < 2^51: the product is exact, the
   difference is exact, the reduction is exact. Longer inner dimensions are cut into blocks
-  of that depth with a reduction after each block. Multipliers ``x * inv`` are products of
-  two centred residues.
+  of that depth with a reduction after each block.
+* Lazy updates. The update of a right half (step 2 below) is not reduced when its entries,
+  counting the lazy updates they received since their last reduction, are sums of at most
+  ``block_depth`` products besides the centred entry: their magnitude stays below
+  h + block_depth h^2 < 2^51, so every difference is exact and a later reduction is
+  exact. Such columns are reduced when a panel reaches them (and the pivot rows on them
+  before they serve as a product operand), which saves four passes over the right half
+  at each level of the recursion; an update that would exceed the bound reduces first.
+* The elimination of a panel (:func:`_panel_pivots`) computes ``d * x - c * y`` for
+  centred residues d, x, c, y: magnitude <= 2 h^2 < 2^51, exact, reduced exactly; its
+  other operations are products of two centred residues, and blocked products as above.
 
 Prime size: ``PRIME_BITS_BLAS = 21``, i.e. p < 2^21, h < 2^20, ``max_depth >= 8192`` and
 ``block_depth >= 2048``. A reduction costs five passes over the updated entries (~6 ns per
@@ -57,19 +66,28 @@ call on rows r0.. and columns [c0, c1) finds pivots in the leftmost columns firs
 5. compaction: rotate columns so that the r1 + r2 pivot columns come first (only rows
    below the pivots move: the pivot rows keep the layout the steps above read them in).
 
-A one-column call takes as pivot the entry in row r0 or, if it is zero, the last non-zero
-entry below it (so that rows which are zero there move far down, not one row per column),
-swaps the two whole rows, and stores the multipliers ``column / pivot`` below. Steps 2 and
-4 are float64 matrix products: n^3 / 3 multiply-adds for a square matrix of full rank, as
-LU, and about 2 n^2 / 3 for each further row. The pivots found form a minor whose
+A call on at most ``_PANEL`` columns (a panel) is not split: :func:`_panel_pivots` takes
+its pivots as one-column calls would, column by column: the entry in the next row or, if
+it is zero, the last non-zero entry below it (so that rows which are zero there move far
+down, not one row per column), whose whole row is swapped into the next row. It works on
+a slab of the first rows, as many as columns (a Gauss-Jordan elimination of about ten
+small NumPy operations per pivot), and reads the rows below only for a zero entry. With
+its r pivots in rows R = r0..r0+r-1 and columns C, P = A[R, C] is non-singular, and one
+product with ``S = [-P^-1 | P^-1 Q]``, Q = A[R, N] on the other columns N, turns every row
+b below into ``[m | b_N - m Q]``, m = b_C P^-1: its multipliers, in the columns C moved to
+the front, and its residue on N (zero in this block: N are columns without pivot). Steps
+2 and 4 are float64 matrix products: n^3 / 3 multiply-adds for a square matrix of full
+rank, as LU, and about 2 n^2 / 3 for each further row. The pivots found form a minor whose
 determinant is +-(product of the pivots) mod p, non-zero; once all columns are eliminated
 the rows left are zero, so the number of pivots is the rank. Elimination stops as soon as
-the rank reaches ``target``; the minor found so far is then target x target.
+the rank reaches ``target``; the minor found so far is then target x target. The pivots,
+the row swaps and hence the results do not depend on ``_PANEL`` (one column: the rule
+itself).
 
 Streaming tall matrices
 -----------------------
 :func:`rank_profile_blocks` eliminates a first block of rows in place (in a float64 copy of
-the block), keeps its pivot rows and the list of the steps above (one-column scalings,
+the block), keeps its pivot rows and the list of the steps above (panels, reductions,
 updates, combinations, rotations), and reads further row blocks only while the rank is
 below the target. Each is reduced by replaying those steps -- the same products, with the
 block as the rows below -- which leaves in the non-pivot columns its residue modulo the
@@ -82,7 +100,8 @@ transpose of a wide one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import flint
@@ -112,12 +131,19 @@ _MAX_PRIME = 2**26
 _TEMP = 1 << 24
 """Entries of one temporary product (128 MB): updates are cut into row chunks of this size."""
 _MIN_ROWS = 256
+_CHUNK = 1 << 15
+"""Entries (256 kB) of the slices reduced at once: the four passes of a reduction hit the cache."""
+_PANEL = 32
+"""Widest column range eliminated by :func:`_panel_pivots` rather than split in halves."""
 _SERIAL = 1 << 18
 """OpenBLAS runs a product of fewer than 2 * 2**18 multiply-adds on one thread."""
 _THREADED = 1 << 26
 """Products of fewer multiply-adds are issued in calls of at most ``_SERIAL``: on two
 cores, threads only pay off on large products, and on a loaded machine every threaded
 call waits for both threads to be scheduled (a performance choice; results are equal)."""
+_MIN_BAND = 32
+"""Fewest rows of a band in such calls; thinner products are cut into square tiles instead
+(a product of few rows reads all of ``b`` for little work)."""
 
 
 @dataclass(frozen=True)
@@ -176,11 +202,7 @@ def _centred(block: np.ndarray, p: int, ncols: int | None = None) -> np.ndarray:
     if block.size and (block.min() < 0 or block.max() >= p):
         raise ValueError(f"entries must be residues in [0, {p})")
     x = np.array(block, dtype=np.float64, order="F")
-    step = max(1, _TEMP // max(1, x.shape[0]))
-    scratch = np.empty((x.shape[0], min(step, x.shape[1])), order="F")
-    for j in range(0, x.shape[1], step):
-        part = x[:, j:j + step]
-        _centre(part, scratch[:, :part.shape[1]], p)
+    _reduce(x, p)
     return x
 
 
@@ -192,49 +214,74 @@ def _centre(y: np.ndarray, q: np.ndarray, p: int) -> None:
     y -= q
 
 
+def _reduce(y: np.ndarray, p: int) -> None:
+    """:func:`_centre` on a 2-D array or view, by slices of at most ``_CHUNK`` entries
+    along its axis of smaller stride (cache-sized: the four passes read them once)."""
+    if y.strides[0] > y.strides[1]:
+        y = y.T
+    m, w = y.shape
+    if not (m and w):
+        return
+    step = max(1, _CHUNK // m)
+    scratch = np.empty((m, min(step, w)), order="F")
+    for j in range(0, w, step):
+        part = y[:, j:j + step]
+        _centre(part, scratch[:, :part.shape[1]], p)
+
+
 def reduce_centred(y: np.ndarray, p: int) -> np.ndarray:
     """Reduce a float64 array of integers of magnitude below 2^51 modulo p, in place, into
     [-(p-1)/2, (p-1)/2]: exact (module docstring, "Reduction"). Returns ``y``."""
     _check_prime(p)
     if y.dtype != np.float64:
         raise ValueError(f"expected a float64 array, got dtype {y.dtype}")
-    flat = y.T if y.ndim == 2 and y.flags.f_contiguous else y.reshape(-1, y.shape[-1])
-    step = max(1, _TEMP // max(1, flat.shape[1]))
-    scratch = np.empty((min(step, flat.shape[0]), flat.shape[1]))
-    for i in range(0, flat.shape[0], step):
-        part = flat[i:i + step]
-        _centre(part, scratch[:part.shape[0]], p)
+    _reduce(y if y.ndim == 2 else y.reshape(-1, y.shape[-1]), p)
     return y
 
 
-def _submul(t: np.ndarray, out: slice, inp: slice, s: np.ndarray, p: int, depth: int) -> None:
-    """t[:, out] <- centred(t[:, out] - t[:, inp] @ s), inner blocks of ``depth`` terms."""
-    m = t.shape[0]
+def _submul(c: np.ndarray, a: np.ndarray, s: np.ndarray, p: int, depth: int,
+            reduce: bool = True) -> None:
+    """c <- c - a @ s in place, by row chunks and inner blocks of ``depth`` terms, each
+    followed by a reduction into [-h, h] unless ``reduce`` is false (then ``s`` must have
+    at most ``depth`` rows: the caller bounds the sum, see "Lazy updates")."""
+    m = c.shape[0]
     k, w = s.shape
     if not (m and k and w):
         return
     step = max(_MIN_ROWS, _TEMP // w)
     buf = np.empty((min(step, m), w), order="F")
     for i in range(0, m, step):
-        c = t[i:i + step, out]
-        a = t[i:i + step, inp]
-        prod = buf[:c.shape[0]]
+        ci = c[i:i + step]
+        ai = a[i:i + step]
+        prod = buf[:ci.shape[0]]
         for j in range(0, k, depth):
-            _matmul(a[:, j:j + depth], s[j:j + depth], prod)
-            c -= prod
-            _centre(c, prod, p)
+            _matmul(ai[:, j:j + depth], s[j:j + depth], prod)
+            if not reduce:
+                ci -= prod
+                continue
+            cols = max(1, _CHUNK // ci.shape[0])  # cache-sized slices of columns
+            for col in range(0, w, cols):
+                cc, pc = ci[:, col:col + cols], prod[:, col:col + cols]
+                cc -= pc
+                _centre(cc, pc, p)
 
 
 def _matmul(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """out <- a @ b; mid-sized products in calls of at most ``_SERIAL`` multiply-adds."""
+    """out <- a @ b; mid-sized products in calls of at most ``_SERIAL`` multiply-adds, on
+    bands of rows or, when a band would have fewer than ``_MIN_BAND`` rows, on tiles."""
     m, k = a.shape
     w = b.shape[1]
     if m * k * w >= _THREADED or m * k * w < 2 * _SERIAL:
         np.matmul(a, b, out=out)
         return
-    step = max(1, _SERIAL // (k * w))
-    for i in range(0, m, step):
-        np.matmul(a[i:i + step], b, out=out[i:i + step])
+    area = max(1, _SERIAL // k)
+    rows, cols = area // w, w
+    if rows < _MIN_BAND:
+        rows = max(1, math.isqrt(area))
+        cols = area // rows
+    for i in range(0, m, rows):
+        for j in range(0, w, cols):
+            np.matmul(a[i:i + rows], b[:, j:j + cols], out=out[i:i + rows, j:j + cols])
 
 
 def _rotate(t: np.ndarray, lo: int, mid: int, hi: int) -> None:
@@ -250,17 +297,153 @@ def _rotate(t: np.ndarray, lo: int, mid: int, hi: int) -> None:
 def _apply(op: tuple, t: np.ndarray, s: np.ndarray, p: int, depth: int) -> None:
     """Apply one recorded elimination step to the rows ``t``, with pivot rows ``s``."""
     match op:
-        case ("scale", c, inv):
-            col = t[:, c]
-            col *= inv
-            _centre(col, np.empty_like(col), p)
-        case ("update", k0, k1, c0, mid, c1):
-            _submul(t, slice(mid, c1), slice(c0, c0 + k1 - k0), s[k0:k1, mid:c1], p, depth)
+        case ("panel", c0, order, smat):
+            r, w = smat.shape
+            block = t[:, c0:c0 + w]
+            left = block[:, order[:r]]
+            block[:, r:] = block[:, order[r:]]
+            block[:, :r] = 0.0
+            _submul(block, left, smat, p, depth)
+        case ("reduce", c0, c1):
+            _reduce(t[:, c0:c1], p)
+        case ("update", k0, k1, c0, mid, c1, lazy):
+            _submul(t[:, mid:c1], t[:, c0:c0 + k1 - k0], s[k0:k1, mid:c1], p, depth,
+                    reduce=not lazy)
         case ("combine", k1, k2, c0, r1, mid):
-            _submul(t, slice(c0, c0 + r1), slice(mid, mid + k2 - k1), s[k1:k2, c0:c0 + r1],
-                    p, depth)
+            _submul(t[:, c0:c0 + r1], t[:, mid:mid + k2 - k1], s[k1:k2, c0:c0 + r1], p, depth)
         case ("rotate", lo, mid, hi):
             _rotate(t, lo, mid, hi)
+
+
+def _panel_pivots(block: np.ndarray, p: int, depth: int, limit: int,
+                  swap: Callable[[int, int], None]) -> tuple[list[int], np.ndarray]:
+    """Pivots of a panel by the one-column rule, and the matrix eliminating by them.
+
+    ``block`` holds the panel's columns of rows r0.. (centred, as on entry to the panel)
+    and ``swap(k, i)`` exchanges its rows k and i as whole rows of the matrix. Column by
+    column, the pivot is the entry in the next row k or, if it is zero, the last non-zero
+    entry below it (so that rows which are zero there move far down, not one row per
+    column), entries taken modulo the pivots found so far; its row is swapped into row k.
+    Returns ``(cols, smat)``: the r = ``len(cols)`` pivot columns (at most ``limit``),
+    pivot t being in row t, P = ``block[:r, cols]`` non-singular mod p, and, with the
+    other columns N (increasing) and Q = ``block[:r, N]``, ``smat = [-P^-1 | P^-1 Q]``
+    (r x ncols, centred). For a row b and m = b[cols] P^-1,
+    ``[0 | b[N]] - b[cols] @ smat = [m | b[N] - m Q]``: its multipliers and its residue.
+
+    The work is a fraction-free Gauss-Jordan elimination of a slab G = [S | F], S the first
+    min(nrows, ncols) rows and F the row operations done (``F @ S = G[:, :ncols]``): the
+    step of pivot t, d in row t and column j, replaces every row x by
+    ``d * x - c * (row t)``, c its entry in column j (0 for row t itself): exact, as the
+    magnitude is at most 2 h^2 < 2^51 (module docstring). It is only computed on the
+    columns j+1 .. ncols+t, where row t can be non-zero: elsewhere it multiplies each
+    column by d (columns j' <= j are zero in row t; so are F's columns beyond t, but for
+    the diagonal entry of each row not yet a pivot, left implicit). These factors are put
+    back at the end: a non-pivot column j' lacks the pivots of the columns after it; pivot
+    row t is divided by its entry in column ``cols[t]``, d_t (d_t d_(t+1) ... d_(r-1));
+    F's diagonal entry of a row, the product of the earlier pivots, is written when the
+    row becomes a pivot row. The rows below the slab are only read when an entry of the
+    slab is zero (:func:`_pivot_below`).
+    """
+    m, w = block.shape
+    s = min(m, w)
+    g = np.zeros((s, w + s), order="F")
+    g[:, :w] = block[:s]
+    buf = np.empty_like(g)
+    cols: list[int] = []
+    pivots: list[int] = []
+    before = 1  # product of the pivots so far, mod p
+    for j in range(w):
+        k = len(cols)
+        if k == limit or k == m:
+            break
+        if g[k, j] == 0 and not _pivot_below(block, g, cols, pivots, before, j, p, depth,
+                                               swap):
+            continue
+        d = g[k, j]
+        g[k, w + k] = _centre_int(before, p)
+        # F-contiguous operands: small NumPy operations are fastest on them
+        part, o = g[:, j + 1:w + k + 1], buf[:, :w + k - j]
+        c = g[:, j:j + 1]  # column j is not read again
+        c[k] = 0.0
+        np.multiply(c, part[k], out=o)
+        part *= d
+        part -= o
+        _centre(part, o, p)
+        cols.append(j)
+        pivots.append(int(d))
+        before = before * pivots[-1] % p
+    r = len(cols)
+    free = sorted(set(range(w)).difference(cols))
+    after = [1] * (r + 1)  # after[t]: product of the pivots t.. mod p
+    for t in range(r - 1, -1, -1):
+        after[t] = after[t + 1] * pivots[t] % p
+    smat = np.empty((r, w))
+    smat[:, :r] = -g[:r, w:w + r]
+    if free:
+        later = [after[t] for t in np.searchsorted(cols, free).tolist()]
+        rest = smat[:, r:]
+        np.multiply(g[:r, free], [_centre_int(v, p) for v in later], out=rest)
+        _centre(rest, np.empty_like(rest), p)
+    scale = [_centre_int(pow(pivots[t] * after[t], -1, p), p) for t in range(r)]
+    smat *= np.array(scale)[:, None]
+    _centre(smat, np.empty_like(smat), p)
+    return cols, smat
+
+
+def _pivot_below(block: np.ndarray, g: np.ndarray, cols: list[int], pivots: list[int],
+                 before: int, j: int, p: int, depth: int,
+                 swap: Callable[[int, int], None]) -> bool:
+    """Column j is zero in row k = ``len(cols)`` of the slab ``g`` (:func:`_panel_pivots`):
+    swap into row k the last row below whose entry in column j, modulo the k pivots, is
+    non-zero, and return True; return False if there is none.
+
+    A row b below the slab is reduced as ``b[j:] - b[cols] @ Y`` with
+    Y = P_k^-1 P_k[:, j:] = ``G[:k, j:] / D`` (D_t = d_t (d_t ... d_(k-1)), the scale of
+    pivot row t so far): blocked products of centred residues, exact. Brought into the
+    slab, it takes the state of the rows there, ``before * (b - m P_k)`` with
+    m = b[cols] P_k^-1 = ``b[cols] @ F[:k, :k] / D`` and F part ``-before * m``.
+    """
+    m, w = block.shape
+    s = g.shape[0]
+    k = len(cols)
+    after, inverse = 1, [0] * k
+    for t in range(k - 1, -1, -1):
+        after = after * pivots[t] % p
+        inverse[t] = _centre_int(pow(pivots[t] * after, -1, p), p)
+    scale = np.array(inverse)[:, None]
+    y = g[:k, j:w] * scale  # P_k^-1 P_k[:, j:]
+    _centre(y, np.empty_like(y), p)
+    rest = block[s:]
+    residue = rest[:, j:j + 1].copy(order="F")
+    _submul(residue, rest[:, cols], y[:, :1], p, depth)
+    below = np.flatnonzero(residue)
+    if below.size:
+        i = s + int(below[-1])
+        b = block[i:i + 1]
+        state = b[:, j:].copy(order="F")
+        _submul(state, b[:, cols], y, p, depth)
+        inv = g[:k, w:w + k] * scale  # P_k^-1
+        _centre(inv, np.empty_like(inv), p)
+        mult = np.zeros((1, k))
+        _submul(mult, b[:, cols], -inv, p, depth)
+        g[k] = 0.0
+        g[k, j:w] = state[0] * _centre_int(before, p)
+        g[k, w:w + k] = mult[0] * _centre_int(-before, p)
+        _centre(g[k:k + 1], np.empty((1, g.shape[1])), p)
+    else:
+        inside = np.flatnonzero(g[k + 1:, j])
+        if not inside.size:
+            return False
+        i = k + 1 + int(inside[-1])
+        g[[k, i]] = g[[i, k]]
+    swap(k, i)
+    return True
+
+
+def _centre_int(v: int, p: int) -> float:
+    """The centred residue of the integer v modulo p, as a float."""
+    v %= p
+    return float(v - p if v > (p - 1) // 2 else v)
 
 
 class _Elimination:
@@ -280,7 +463,7 @@ class _Elimination:
         self.cols: list[int] = []
         self.ops: list[tuple] = []
         if target > 0:
-            self._node(0, 0, a.shape[1], True)
+            self._node(0, 0, a.shape[1], True, 0)
 
     def _done(self) -> bool:
         return not self.full and len(self.rows) == self.target
@@ -289,37 +472,55 @@ class _Elimination:
         _apply(op, self.a[first_row:], self.a, self.p, self.depth)
         self.ops.append(op)
 
-    def _leaf(self, r0: int, c: int) -> int:
-        a = self.a
-        col = a[r0:, c]
-        if col[0] == 0:
-            nz = np.flatnonzero(col)
-            if not nz.size:
-                return 0
-            i = r0 + int(nz[-1])
-            a[[r0, i]] = a[[i, r0]]
-            self.rowid[[r0, i]] = self.rowid[[i, r0]]
-        inv = pow(int(a[r0, c]), -1, self.p)
-        if inv > (self.p - 1) // 2:
-            inv -= self.p
-        self._record(("scale", c, inv), r0 + 1)
-        self.rows.append(int(self.rowid[r0]))
-        self.cols.append(int(self.colid[c]))
-        return 1
+    def _swap(self, i: int, k: int) -> None:
+        """Exchange the rows i and k (whole rows)."""
+        self.a[[i, k]] = self.a[[k, i]]
+        self.rowid[[i, k]] = self.rowid[[k, i]]
 
-    def _node(self, r0: int, c0: int, c1: int, spine: bool) -> int:
-        """Eliminate columns [c0, c1) on rows r0..; return the number of pivots found."""
-        if r0 == self.a.shape[0] or c0 == c1:
+    def _panel(self, r0: int, c0: int, c1: int, pending: int) -> int:
+        """Eliminate the at most ``_PANEL`` columns [c0, c1) on rows r0.. (module docstring);
+        return the number of pivots found."""
+        if pending:
+            self._record(("reduce", c0, c1), r0)
+        limit = c1 - c0 if self.full else self.target - len(self.rows)
+        cols, smat = _panel_pivots(self.a[r0:, c0:c1], self.p, self.depth, limit,
+                                   lambda k, i: self._swap(r0 + k, r0 + i))
+        r = len(cols)
+        self.rows += self.rowid[r0:r0 + r].tolist()
+        self.cols += self.colid[c0 + np.array(cols, dtype=int)].tolist()
+        if not r or self._done():
+            return r
+        order = np.array(cols + sorted(set(range(c1 - c0)).difference(cols)))
+        self._record(("panel", c0, order, smat), r0 + r)
+        ids = self.colid[c0:c1]
+        ids[:] = ids[order]
+        return r
+
+    def _node(self, r0: int, c0: int, c1: int, spine: bool, pending: int) -> int:
+        """Eliminate columns [c0, c1) on rows r0.., where ``pending`` inner terms of lazy
+        updates are not reduced yet; return the number of pivots found."""
+        if c0 == c1:
             return 0
-        if c1 - c0 == 1:
-            return self._leaf(r0, c0)
+        if r0 == self.a.shape[0]:
+            if pending:  # no row left here, but further blocks replay the steps
+                self._record(("reduce", c0, c1), r0)
+            return 0
+        if c1 - c0 <= _PANEL:
+            return self._panel(r0, c0, c1, pending)
         mid = (c0 + c1) // 2
-        r1 = self._node(r0, c0, mid, False)
+        r1 = self._node(r0, c0, mid, False, pending)
         if self._done():
             return r1
+        right = pending
         if r1:
-            self._record(("update", r0, r0 + r1, c0, mid, c1), r0 + r1)
-        r2 = self._node(r0 + r1, mid, c1, spine)
+            lazy = pending + r1 <= self.depth
+            if pending:
+                _reduce(self.a[r0:r0 + r1, mid:c1], self.p)  # pivot rows: product operands
+                if not lazy:
+                    self._record(("reduce", mid, c1), r0 + r1)
+            self._record(("update", r0, r0 + r1, c0, mid, c1, lazy), r0 + r1)
+            right = pending + r1 if lazy else 0
+        r2 = self._node(r0 + r1, mid, c1, spine, right)
         if self._done() or not r2:
             return r1 + r2
         below = r0 + r1 + r2

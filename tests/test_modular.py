@@ -3,6 +3,8 @@ exactid.certificates.nonsingular, both against FLINT's nmod_mat."""
 
 import ast
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flint
@@ -11,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exactid import modular
 from exactid.certificates import nonsingular
 from exactid.certificates.nonsingular import is_nonsingular_mod
 from exactid.modular import (
@@ -23,11 +26,26 @@ from exactid.modular import (
     max_depth,
     rank_profile,
     rank_profile_blocks,
+    residues_of_centred,
 )
 
 P21 = 2097143  # the largest prime below 2**21 = 2**PRIME_BITS_BLAS
+P24 = 16777213  # the largest prime below 2**24: block_depth 32
 P26 = 67108859  # the largest prime below 2**26: block_depth 2, max_depth 8
 PRIMES = (3, 5, 7, 65537, P21, P26)
+PANELS = (None, 1, 2, 3, 5)  # None: the default width of exactid.modular._PANEL
+
+
+@contextmanager
+def panel_width(width: int | None) -> Iterator[None]:
+    """Eliminate panels of at most ``width`` columns (None: the default), so that small
+    matrices take the recursive steps, panels of one column, panels with few rows..."""
+    saved = modular._PANEL
+    modular._PANEL = saved if width is None else width
+    try:
+        yield
+    finally:
+        modular._PANEL = saved
 
 
 def nmod(a: np.ndarray, p: int) -> flint.nmod_mat:
@@ -77,18 +95,84 @@ KINDS = ("uniform", "low rank", "late pivots", "repeated columns", "extreme", "s
 
 @given(kind=st.sampled_from(KINDS), m=st.integers(0, 26), n=st.integers(0, 26),
        p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
-       depth=st.sampled_from([None, 1, 2]), block=st.integers(1, 9))
-def test_rank_profile_matches_flint(kind, m, n, p, seed, depth, block):
+       depth=st.sampled_from([None, 1, 2]), block=st.integers(1, 9),
+       panel=st.sampled_from(PANELS))
+def test_rank_profile_matches_flint(kind, m, n, p, seed, depth, block, panel):
     a = matrix(kind, m, n, p, seed)
-    assert_profile(a, p, rank_profile(a, p, block=block, depth=depth))
+    with panel_width(panel):
+        assert_profile(a, p, rank_profile(a, p, block=block, depth=depth))
 
 
 @given(kind=st.sampled_from(KINDS), m=st.integers(1, 20), n=st.integers(1, 20),
-       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1), data=st.data())
-def test_target_stops_with_a_target_minor(kind, m, n, p, seed, data):
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       panel=st.sampled_from(PANELS), data=st.data())
+def test_target_stops_with_a_target_minor(kind, m, n, p, seed, panel, data):
     a = matrix(kind, m, n, p, seed)
     target = data.draw(st.integers(0, min(m, n) + 2))
-    assert_profile(a, p, rank_profile(a, p, target=target, block=3), target)
+    with panel_width(panel):
+        assert_profile(a, p, rank_profile(a, p, target=target, block=3), target)
+
+
+def one_column_rule(a: np.ndarray, p: int, limit: int) -> tuple[list[int], list[int]]:
+    """Reference in Python integers: the rows, as swapped, and the pivot columns of the
+    column-by-column elimination whose pivot is the entry in the next row or, if zero,
+    the last non-zero entry below it."""
+    x = [[int(v) % p for v in row] for row in a]
+    order = list(range(len(x)))
+    cols: list[int] = []
+    for j in range(a.shape[1]):
+        k = len(cols)
+        if k in (limit, len(x)):
+            break
+        if not x[k][j]:
+            below = [i for i in range(k, len(x)) if x[i][j]]
+            if not below:
+                continue
+            i = below[-1]
+            x[k], x[i], order[k], order[i] = x[i], x[k], order[i], order[k]
+        inv = pow(x[k][j], -1, p)
+        for i in range(k + 1, len(x)):
+            f = x[i][j] * inv % p
+            x[i] = [(u - f * v) % p for u, v in zip(x[i], x[k])]
+        cols.append(j)
+    return order, cols
+
+
+@given(kind=st.sampled_from(KINDS + ("tall",)), m=st.integers(1, 30), w=st.integers(1, 12),
+       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+       depth=st.sampled_from([None, 1, 2]), data=st.data())
+def test_panel_pivots_follow_the_one_column_rule(kind, m, w, p, seed, depth, data):
+    """The panel elimination picks the pivots and swaps the rows as the one-column rule
+    does, rows below the slab included (kind "tall": the first rows are zero, the pivots
+    are found below them), stops after ``limit`` pivots, and returns
+    smat = [-P^-1 | P^-1 Q]."""
+    a = matrix("uniform" if kind == "tall" else kind, m, w, p, seed)
+    if kind == "tall":
+        a[:m // 2] = 0
+    limit = data.draw(st.integers(1, w + 1))
+    depth = block_depth(p) if depth is None else min(depth, block_depth(p))
+    block = np.asfortranarray(np.where(a > (p - 1) // 2, a - p, a).astype(np.float64))
+    order = list(range(m))
+
+    def swap(k: int, i: int) -> None:
+        block[[k, i]] = block[[i, k]]
+        order[k], order[i] = order[i], order[k]
+
+    cols, smat = modular._panel_pivots(block, p, depth, limit, swap)
+    assert (order, cols) == one_column_rule(a, p, limit)
+    r = len(cols)
+    if not r:
+        assert smat.shape == (0, w)
+        return
+    rows = a[order[:r]]
+    free = [j for j in range(w) if j not in cols]
+    inverse = nmod(rows[:, cols], p).inv()
+    expected = np.hstack([-np.array(inverse.tolist(), dtype=object),
+                          np.array((inverse * nmod(rows[:, free], p)).tolist()
+                                   if free else np.zeros((r, 0)), dtype=object)])
+    expected = np.vectorize(int)(expected) % p
+    assert np.abs(smat).max() <= (p - 1) // 2
+    assert (residues_of_centred(smat, p) == expected).all()
 
 
 @pytest.mark.parametrize(("m", "n", "block"), [(300, 260, 512), (700, 260, 64), (260, 300, 512)])
@@ -105,6 +189,59 @@ def test_larger_matrices(kind, m, n, block):
 def test_degenerate_shapes(m, n, kind):
     a = matrix("uniform", m, n, P21, 7) if kind == "uniform" else np.zeros((m, n), np.int64)
     assert_profile(a, P21, rank_profile(a, P21, block=4))
+
+
+@pytest.mark.parametrize("n", [31, 32, 33, 64, 65, 100])
+@pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns",
+                                  "sparse"])
+@pytest.mark.parametrize("depth", [None, 1, 3])
+def test_widths_around_the_panel(kind, n, depth):
+    """Widths at and around the panel width (one panel, two, a recursion above them), with
+    lazy updates (depth None), updates reduced after each (1) or some (3) of them; the
+    rows beyond the first block are streamed through the recorded steps."""
+    m = n + 45
+    a = matrix(kind, m, n, P21, 10 * n + (depth or 0))
+    assert_profile(a, P21, rank_profile(a, P21, block=16, depth=depth))
+    assert_profile(a, P21, rank_profile(a, P21, target=n // 2, block=16, depth=depth), n // 2)
+    assert_kernel(a, P21, depth)
+    assert_kernel(a.T.copy(), P21, depth)
+
+
+@pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns",
+                                  "sparse", "lower rows"])
+def test_results_do_not_depend_on_the_panel_width(kind):
+    """Panels pick the pivots of the one-column rule (a panel of one column is that rule):
+    the same minors, kernels and free rows whatever the width, rows below the slab
+    included ("lower rows": the first rows span one dimension, some rows are zero)."""
+    rng = np.random.default_rng(11)
+    n = 70
+    if kind == "lower rows":
+        a = rng.integers(0, P21, size=(n + 60, n))
+        a[:40] = np.outer(rng.integers(1, 9, size=40), a[0]) % P21
+        a[60:70] = 0
+    else:
+        a = matrix(kind, n + 60, n, P21, 11)
+    found = []
+    for panel in (1, 3, 8, None):
+        with panel_width(panel):
+            kernel, free = kernel_mod(a, P21)
+            found.append((rank_profile(a, P21, block=8), rank_profile(a.T.copy(), P21),
+                          rank_profile(a, P21, target=n // 2), kernel.tolist(), free))
+    assert all(f == found[0] for f in found)
+    assert_profile(a, P21, found[0][0])
+    assert_kernel(a, P21)
+
+
+@pytest.mark.parametrize("panel", [None, 4])
+def test_matmul_bands_and_tiles(panel):
+    """Mid-sized products are cut into bands of rows or into tiles: the same products."""
+    rng = np.random.default_rng(12)
+    for m, k, w in [(60, 581, 650), (316, 325, 325), (1129, 162, 163), (3, 2048, 300)]:
+        a = rng.integers(-1000, 1000, size=(m, k)).astype(np.float64)
+        b = np.asfortranarray(rng.integers(-1000, 1000, size=(k, w)).astype(np.float64))
+        out = np.empty((m, w), order="F")
+        modular._matmul(a, b, out)
+        assert (out == a @ b).all()
 
 
 def test_late_pivots_and_zero_rows():
@@ -215,6 +352,25 @@ def test_schur_complement_near_the_float64_limit(p, e_rank):
     assert is_nonsingular_mod(a, p) == (e_rank == 24)
 
 
+@pytest.mark.parametrize("panel", [None, 1, 2, 4, 8])
+@pytest.mark.parametrize(("p", "k"), [(P24, 160), (P26, 24)])
+def test_lazy_updates_stop_at_block_depth(p, k, panel):
+    """Column 0 of D receives k products (p-1)/2 * (p-1)/2 from the identity's pivots, in
+    lazy updates over several levels of the recursion (panels of 1 to 8 columns): about
+    2^53.3 in all for P24 (block_depth 32, products ~2^46), 2^54.6 for P26 (block_depth
+    2, products ~2^50), so the updates must be reduced after every ``block_depth`` terms.
+    (Float64 sums only go wrong past 2^53: this shows missing reductions and a bound 8
+    times too large, not a slightly loose one.)"""
+    assert block_depth(P24) == 32
+    for e_rank in (0, 5, k):
+        a = schur_trap(p, k, e_rank, e_rank)
+        with panel_width(panel):
+            prof = rank_profile(a, p)
+            assert prof.rank == k + e_rank
+            assert_profile(a, p, prof)
+            assert_kernel(a, p)
+
+
 def test_large_inner_dimension_is_reduced_by_blocks():
     """8201 products (p-1)/2 * (p-1)/2 (odd, ~2**40) sum to an odd integer beyond 2**53,
     which float64 cannot hold: one product over the whole inner dimension is inexact,
@@ -252,17 +408,19 @@ def test_blocks_are_streamed_lazily_with_global_row_indices():
     assert min(prof.rows) >= 4
 
 
+@pytest.mark.parametrize("panel", [None, 2])
 @pytest.mark.parametrize("depth", [None, 1])
-def test_rank_grows_over_many_streamed_stages(depth):
+def test_rank_grows_over_many_streamed_stages(depth, panel):
     """Each block of 8 rows adds at most 3 to the rank: one new stage per block."""
     rng = np.random.default_rng(9)
     blocks = [low_rank(rng, 8, 13, 3, P26) for _ in range(6)]
-    for k in range(1, 7):
-        stacked = np.vstack(blocks[:k])
-        assert_profile(stacked, P26, rank_profile_blocks(blocks[:k], 13, P26, depth=depth))
-        for target in (4, 11):
-            prof = rank_profile_blocks(blocks[:k], 13, P26, target, depth=depth)
-            assert_profile(stacked, P26, prof, target)
+    with panel_width(panel):
+        for k in range(1, 7):
+            stacked = np.vstack(blocks[:k])
+            assert_profile(stacked, P26, rank_profile_blocks(blocks[:k], 13, P26, depth=depth))
+            for target in (4, 11):
+                prof = rank_profile_blocks(blocks[:k], 13, P26, target, depth=depth)
+                assert_profile(stacked, P26, prof, target)
 
 
 def test_a_reached_target_leaves_later_rows_unread():
@@ -403,9 +561,10 @@ def assert_kernel(a: np.ndarray, p: int, depth: int | None = None) -> None:
 
 @given(kind=st.sampled_from(KINDS), m=st.integers(0, 26), n=st.integers(0, 26),
        p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
-       depth=st.sampled_from([None, 1, 2]))
-def test_kernel_mod_matches_flint(kind, m, n, p, seed, depth):
-    assert_kernel(matrix(kind, m, n, p, seed), p, depth)
+       depth=st.sampled_from([None, 1, 2]), panel=st.sampled_from(PANELS))
+def test_kernel_mod_matches_flint(kind, m, n, p, seed, depth, panel):
+    with panel_width(panel):
+        assert_kernel(matrix(kind, m, n, p, seed), p, depth)
 
 
 @pytest.mark.parametrize(("m", "n"), [(250, 300), (300, 250), (40, 700)])
@@ -444,9 +603,11 @@ def assert_kernel_profile(a: np.ndarray, p: int, first: int, step: int,
 
 @given(kind=st.sampled_from(KINDS), m=st.integers(0, 30), n=st.integers(0, 24),
        p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
-       first=st.integers(0, 30), step=st.integers(1, 9), depth=st.sampled_from([None, 1]))
-def test_kernel_profile_blocks_matches_flint(kind, m, n, p, seed, first, step, depth):
-    assert_kernel_profile(matrix(kind, m, n, p, seed), p, min(first, m), step, depth)
+       first=st.integers(0, 30), step=st.integers(1, 9), depth=st.sampled_from([None, 1]),
+       panel=st.sampled_from(PANELS))
+def test_kernel_profile_blocks_matches_flint(kind, m, n, p, seed, first, step, depth, panel):
+    with panel_width(panel):
+        assert_kernel_profile(matrix(kind, m, n, p, seed), p, min(first, m), step, depth)
 
 
 @pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns"])
