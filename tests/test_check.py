@@ -9,6 +9,7 @@ alpha (the checker uses the c_l formula), minors and kernels with FLINT rref / n
 from __future__ import annotations
 
 import copy
+import random
 from fractions import Fraction as F
 from itertools import pairwise
 
@@ -16,7 +17,14 @@ import flint
 import numpy as np
 import pytest
 
-from exactid.certificates.check import CheckResult, _Theta, check_certificate
+import exactid.certificates.check as check_module
+from exactid.certificates.check import (
+    CheckResult,
+    _free_columns,
+    _gamma_mod,
+    _Theta,
+    check_certificate,
+)
 from exactid.numbers import format_rational
 
 PRIME = 2**61 - 1
@@ -484,6 +492,156 @@ def test_corrupted_gap_certificate_is_rejected(path, value, words):
     assert_invalid(changed(gap_certificate(), path, value), *words)
 
 
+# ------------------------------------------------------------------ the checker's integers
+def rational_net(seed, widths):
+    """A network with weights and biases p/q of many denominators, and a flag per neuron."""
+    rng = random.Random(seed)
+
+    def value():
+        return F(rng.choice([-1, 1]) * rng.randint(1, 30), rng.randint(1, 12))
+
+    return ([[[value() for _ in range(a)] for _ in range(b)] for a, b in pairwise(widths)],
+            [[value() for _ in range(b)] for b in widths[1:]])
+
+
+def rational_samples(seed, n, dim):
+    """Samples whose coordinates have different denominators from sample to sample."""
+    rng = random.Random(seed)
+    return [tuple(F(rng.randint(-40, 40), rng.choice([1, 3, 5, 7, 11, 13, 16]))
+                  for _ in range(dim)) for _ in range(n)]
+
+
+def fmpq_lists(weights, biases, xs):
+    def q(v):
+        return flint.fmpq(F(v).numerator, F(v).denominator)
+
+    return ([[[q(v) for v in r] for r in w] for w in weights], [[q(v) for v in b] for b in biases],
+            [[q(v) for v in x] for x in xs])
+
+
+# Depth 4, varied denominators, a neuron active at one sample only: row restriction, layer
+# scales d_l and per-sample scales e_i all matter.
+DEEP_WIDTHS = [2, 3, 3, 3, 2]
+
+
+def deep_case(seed):
+    weights, biases = rational_net(seed, DEEP_WIDTHS)
+    xs = rational_samples(seed, 5, 2)
+    zs = [forward_dual(weights, biases, x)[0] for x in xs]
+    if any(v == 0 for z in zs for layer in z[:-1] for v in layer):
+        return None
+    return weights, biases, xs, zs
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_integer_forward_pass_is_the_exact_one(seed):
+    case = deep_case(seed)
+    if case is None:
+        pytest.skip("a sample on a kink")
+    weights, biases, xs, zs = case
+    t = _Theta(*fmpq_lists(weights, biases, xs))
+    assert t.outputs == [[flint.fmpq(v.numerator, v.denominator) for v in z[-1]] for z in zs]
+    for l in range(len(weights) - 1):
+        assert t.run.signs[l].tolist() == [[(v > 0) - (v < 0) for v in z[l]] for z in zs]
+        for i, z in enumerate(zs):
+            for j, v in enumerate(z[l]):
+                assert t.run.value(l, i, j) == flint.fmpq(v.numerator, v.denominator)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_gamma_kernel_check_agrees_with_forward_mode_gamma(seed):
+    """gamma_kills (integer pass, gradients scaled per layer, sums over the non-zero entries
+    and active samples) against Gamma by forward-mode Fractions: the exact kernel passes,
+    and for changed vectors its answer is Gamma u == 0."""
+    case = deep_case(seed)
+    if case is None:
+        pytest.skip("a sample on a kink")
+    weights, biases, xs, _ = case
+    edges = frozen(weights)
+    rows = gamma(weights, biases, xs, edges)
+    t = _Theta(*fmpq_lists(weights, biases, xs))
+    free = _free_columns(t, {"frozen_edges": edges}, [])
+    kernel = int_kernel(to_fmpq_mat(rows))
+    assert len(kernel) >= t.D - len(rows) > 0
+    assert t.gamma_kills(free, kernel)
+    rng = random.Random(seed)
+    live = [c for c in range(t.D) if any(row[c] for row in rows)]  # non-zero columns
+    for vec in kernel:
+        one = rng.choice(live)  # Gamma (vec + e_c) = Gamma[:, c] != 0
+        forged = [v + (c == one) for c, v in enumerate(vec)]
+        assert not t.gamma_kills(free, [forged])
+        assert not t.gamma_kills(free, [*kernel[:3], forged])
+        for other in ([2 * v if c < len(free) // 2 else v for c, v in enumerate(vec)],
+                      [v * rng.randint(-2, 2) for v in vec]):
+            zero = all(sum(a * b for a, b in zip(row, other, strict=True)) == 0 for row in rows)
+            assert t.gamma_kills(free, [other]) == zero
+
+
+@pytest.mark.parametrize("per_pass", [1, 2, 3])
+def test_gamma_kernel_check_in_several_passes(monkeypatch, per_pass):
+    """Vectors taken a few at a time (memory bound): the answer must not change, whichever
+    pass holds the forged vector."""
+    weights, biases, xs, _ = next(c for c in map(deep_case, range(6)) if c is not None)
+    edges = frozen(weights)
+    rows = gamma(weights, biases, xs, edges)
+    t = _Theta(*fmpq_lists(weights, biases, xs))
+    free = _free_columns(t, {"frozen_edges": edges}, [])
+    kernel = int_kernel(to_fmpq_mat(rows))[:7]
+    live = next(c for c in range(t.D) if any(row[c] for row in rows))
+    monkeypatch.setattr(check_module, "_SUM_ENTRIES", per_pass * t.outs * t.n)
+    assert t.gamma_kills(free, kernel)
+    for b in range(len(kernel)):
+        forged = [list(v) for v in kernel]
+        forged[b][live] += 1
+        assert not t.gamma_kills(free, forged)
+
+
+@pytest.mark.parametrize("p", [1000003, 2**61 - 1])
+def test_gamma_modulo_p_is_forward_mode_gamma_reduced(p):
+    weights, biases, xs, _ = next(c for c in map(deep_case, range(6)) if c is not None)
+    edges = frozen(weights)
+    rows = gamma(weights, biases, xs, edges)
+    t = _Theta(*fmpq_lists(weights, biases, xs))
+    free = _free_columns(t, {"frozen_edges": edges}, [])
+    pairs = [(i, k) for i in range(len(xs)) for k in range(2)][::-1]
+    got = _gamma_mod(t, pairs, free, p)  # rows of output 0 first, then of output 1
+    assert [[int(v) for v in row] for row in got] == [
+        [v.numerator * pow(v.denominator, -1, p) % p for v in rows[2 * i + k]]
+        for k in range(2) for i, kk in pairs if kk == k]
+
+
+def test_gram_modulo_p_reduces_when_the_widths_are_large():
+    """Six hidden layers of 128, every neuron active: the product of the c_l is 2^42, so it
+    is reduced modulo p layer by layer (int64 would overflow otherwise); with small widths it
+    is exact. Both must give the exact Gram matrix reduced."""
+    for widths in ([2, *[128] * 6, 1], [2, 4, 4, 1]):
+        weights, biases = rational_net(7, widths)
+        weights = [[[abs(v) for v in row] for row in w] for w in weights]
+        biases = [[abs(v) for v in b] for b in biases]
+        xs = [tuple(abs(v) for v in x) for x in rational_samples(7, 6, 2)]
+        t = _Theta(*fmpq_lists(weights, biases, xs))
+        assert all(a.all() for a in t.active)
+        rows, cols = [0, 3, 5, 1], [2, 4, 0]
+        exact = t.gram_part(rows, cols)
+        for p in (1000003, 67108859, 2**61 - 1):
+            assert [[int(v) for v in r] for r in t.gram_part(rows, cols, p)] == [
+                [int(v.p) * pow(int(v.q), -1, p) % p for v in r] for r in exact]
+
+
+def test_forged_larger_jacobian_minor_is_rejected():
+    """R_Gamma = 11 on 13.3: every 12 x 12 minor is singular, however it is chosen."""
+    doc = gap_certificate()
+    minor = doc["evidence"]["jacobian_minor"]
+    rows = [[i, k] for i in range(8) for k in range(2) if [i, k] not in minor["rows"]]
+    columns = [c for c in range(14) if c not in minor["columns"]]
+    for extra_row in rows[:3]:
+        for extra_column in columns:
+            bad = changed(doc, ("evidence", "jacobian_minor"),
+                          {"rows": [*minor["rows"], extra_row],
+                           "columns": [*minor["columns"], extra_column]})
+            assert_invalid(bad, "jacobian_minor", "singular")
+
+
 # ------------------------------------------------------------------ section 10
 def test_never_and_always_active_certificates_are_valid():
     assert_valid(never_certificate())
@@ -513,6 +671,17 @@ def test_never_and_always_active_certificates_are_valid():
 ])
 def test_corrupted_activation_certificates_are_rejected(make, path, value, words):
     assert_invalid(changed(make(), path, value), *words)
+
+
+@pytest.mark.parametrize("s", range(3))
+def test_activation_claim_fails_at_a_single_sample(s):
+    """Neuron [0, 1] is active at sample s only (x = 11 > 10): never-active is false there,
+    and at any position of that sample; the outputs and theta' are those of X."""
+    xs = [(11,) if i == s else x for i, x in enumerate(X_SMALL)]
+    doc = never_certificate()
+    doc["samples"] = [[num(v) for v in x] for x in xs]
+    doc["claim"]["outputs"] = [[num(v) for v in out] for out in outputs(W_SMALL, B_SMALL, xs)]
+    assert_invalid(doc, "evidence.neuron", f"at sample {s}")
 
 
 def test_activation_certificate_needs_positive_t():

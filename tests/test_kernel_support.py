@@ -154,8 +154,9 @@ def test_a_large_group_is_proved_vector_by_vector(monkeypatch):
 
 
 def test_checker_proves_a_large_group_vector_by_vector_and_rejects_a_forgery():
-    """The checker's kernel step on a group of more than 64 columns (one product per
-    vector, on its support): the honest vectors pass, one changed entry fails."""
+    """The checker's kernel step for a matrix given by its columns (as the Gram kernel is),
+    on a group of more than 64 columns (one product per vector, on its support): the
+    honest vectors pass, one changed entry fails."""
     from exactid.certificates import check
     from exactid.modular import kernel_profile
 
@@ -175,11 +176,11 @@ def test_checker_proves_a_large_group_vector_by_vector_and_rejects_a_forgery():
                             "prime": cert.kernel_minor.prime}}
 
     done: list = []
-    check._kernel(columns, 120, evidence(cert.kernel), "k", 10, P, done)
+    check._kernel(check._kills_by_columns(columns), 120, evidence(cert.kernel), "k", 10, P, done)
     assert done
     forged = [list(v) for v in cert.kernel]
     short = min(range(10), key=lambda b: sum(1 for x in forged[b] if x))
     c = next(i for i, x in enumerate(forged[short]) if x)
     forged[short][c] += 1
     with pytest.raises(check._Invalid):
-        check._kernel(columns, 120, evidence(forged), "k", 10, P, [])
+        check._kernel(check._kills_by_columns(columns), 120, evidence(forged), "k", 10, P, [])

@@ -13,9 +13,11 @@ of the difference network, or a designed sample with a local certificate.
 
 What it trusts:
 - Python integers and FLINT: exact rationals (``fmpq``), exact matrix products over Z and
-  Q, determinants modulo a word-size prime (``nmod_mat``) and ``fmpz.is_prime``;
+  Q, determinants modulo a word-size prime (``nmod_mat``) and ``fmpz.is_prime``; NumPy
+  arrays of these exact objects (dtype object) for entrywise products and sums;
 - NumPy: int64 arithmetic on residues below 2^26 (products below 2^52, sums reduced every
-  2^10 terms) for the rows of Gamma modulo a prime, and, in ``nonsingular.py``, float64
+  2^10 terms) for the rows of Gamma and of the Gram matrix modulo a prime (with the
+  latter's products of neuron counts exact below 2^36), and, in ``nonsingular.py``, float64
   matrix products whose partial sums stay below 2^51 (the exactness argument is written
   out there and in docs/certificates.md);
 - ``exactid.numbers.parse_rational`` for reading exact numbers;
@@ -41,6 +43,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import groupby, pairwise, permutations, product
 from typing import Any
 
@@ -105,6 +108,7 @@ _IDENTIFY_EVIDENCE = {
     "locally-identifiable": ("sample", "local"),
     "undecided": (),
 }
+_SUM_ENTRIES = 2**20  # sums of Gamma K held at once (``_Theta.gamma_kills``): bounds memory
 _BIG_EXPONENT = re.compile(r"[eE]\s*[+-]?\s*0*[1-9]\d{4,}")
 
 
@@ -213,19 +217,69 @@ def _network(doc: Any, where: str) -> tuple[list, list]:
 
 
 # ------------------------------------------------------------------ exact computations
-def _relu_rows(z: flint.fmpq_mat) -> list:
-    return [[v if v > 0 else flint.fmpq(0) for v in row] for row in z.tolist()]
+def _denominator(values: Any) -> int:
+    """The lcm of the denominators of some rationals (1 for none)."""
+    return math.lcm(*(int(v.q) for v in values))
 
 
-def _forward(weights: list, biases: list, xs: list) -> tuple[list, list]:
-    """Return (zs, fs): zs[l][i] = z_{l+1}(x^i) (zs[-1] = output), fs[l][i] = input of layer l."""
-    fs, zs = [xs], []
-    for l, (w, b) in enumerate(zip(weights, biases, strict=True)):
-        z = flint.fmpq_mat(fs[-1]) * flint.fmpq_mat(w).transpose() + flint.fmpq_mat([b] * len(xs))
-        zs.append(z.tolist())
-        if l < len(weights) - 1:
-            fs.append(_relu_rows(z))
-    return zs, fs
+def _scaled(rows: Any, scale: int) -> list[int]:
+    """The entries of rows of rationals times ``scale`` (a multiple of every denominator),
+    row by row."""
+    return [int(v.p) * (scale // int(v.q)) for row in rows for v in row]
+
+
+def _entries(m: flint.fmpz_mat) -> np.ndarray:
+    """The entries of an integer matrix as a NumPy array of exact integers (dtype object)."""
+    return np.array(m.entries(), dtype=object).reshape(m.nrows(), m.ncols())
+
+
+def _fmpz(a: np.ndarray) -> flint.fmpz_mat:
+    """A 2-D NumPy array of integers as an integer matrix."""
+    return flint.fmpz_mat(a.shape[0], a.shape[1], a.ravel().tolist())
+
+
+class _Pass:
+    """The exact forward pass of a network at the samples, in integers (docs/certificates.md,
+    whose layers are numbered from 1: here (W_l, b_l) = (weights[l], biases[l]) from 0).
+
+    With e_i the lcm of the denominators of x^i and d_l that of (W_l, b_l), A_l = d_l W_l
+    and c_l = d_l b_l are integer matrices and, with s_l(i) = e_i d_0 ... d_{l-1} > 0, so
+    are F_l = s_l f_l (f_0 = x) and Z_l = F_l A_l^T + s_l c_l^T = s_{l+1} z_{l+1}: FLINT
+    products. As s_{l+1} > 0, F_{l+1} = relu(Z_l) and every sign of Z_l is that of z_{l+1};
+    z_{l+1}(x^i) = Z_l[i] / s_{l+1}(i).
+    """
+
+    def __init__(self, weights: list, biases: list, xs: list) -> None:
+        n = len(xs)
+        self.e = [_denominator(x) for x in xs]
+        self.d = [math.lcm(_denominator(v for row in w for v in row), _denominator(b))
+                  for w, b in zip(weights, biases, strict=True)]
+        self.a = [flint.fmpz_mat(len(w), len(w[0]), _scaled(w, d))
+                  for w, d in zip(weights, self.d, strict=True)]
+        self.q = [1]  # s_l(i) = e_i q[l]
+        self.f = [flint.fmpz_mat(n, len(weights[0][0]), [
+            v for x, e in zip(xs, self.e, strict=True) for v in _scaled([x], e)])]
+        self.z: list[flint.fmpz_mat] = []
+        self.signs: list[np.ndarray] = []  # of z_{l+1} (hidden layers): n x width, -1, 0 or 1
+        e = flint.fmpz_mat(n, 1, self.e)
+        for l, (b, d) in enumerate(zip(biases, self.d, strict=True)):
+            self.z.append(self.f[l] * self.a[l].transpose()
+                          + e * flint.fmpz_mat(1, len(b), _scaled([b], d * self.q[l])))
+            self.q.append(self.q[l] * d)
+            if l < len(weights) - 1:
+                z = _entries(self.z[l])
+                self.signs.append((z > 0).astype(np.int8) - (z < 0).astype(np.int8))
+                self.f.append(_fmpz(np.where(z > 0, z, 0)))
+
+    def value(self, l: int, i: int, j: int) -> flint.fmpq:
+        """z_{l+1}(x^i)[j] (l = L-1: output j)."""
+        return flint.fmpq(self.z[l][i, j], self.e[i] * self.q[l + 1])
+
+    def outputs(self) -> list[list[flint.fmpq]]:
+        """f_theta(x^i) for every sample."""
+        z, m = self.z[-1].entries(), self.z[-1].ncols()
+        return [[flint.fmpq(z[i * m + k], e * self.q[-1]) for k in range(m)]
+                for i, e in enumerate(self.e)]
 
 
 class _Theta:
@@ -240,66 +294,95 @@ class _Theta:
             self.offsets.append(self.offsets[-1] + a * b)
         self.npar = self.offsets[-1] + sum(self.widths[1:])
         self.D = self.npar - sum(self.widths[1:-1])
-        self.zs, self.fs = _forward(self.weights, self.biases, self.xs)
-        self._grads: dict[int, list] = {}
-        self._cells: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self.run = _Pass(self.weights, self.biases, self.xs)
+        self.outputs = self.run.outputs()
+        # 0/1 activation patterns of the hidden layers, one n x width array per layer
+        self.active = [(s > 0).astype(np.int64) for s in self.run.signs]
 
     def hidden(self) -> list[tuple[int, int]]:
         return [(l, j) for l in range(self.L - 1) for j in range(self.widths[l + 1])]
 
-    def gradients(self, k: int) -> list:
-        """Return g[l][i][j] = d f(x^i)[k] / d z_{l+1}[j] for all samples
-        (docs/theory/local.md §6)."""
-        if k not in self._grads:
-            g = [[[flint.fmpq(int(j == k)) for j in range(self.outs)]] * self.n]
-            for l in range(self.L - 2, -1, -1):
-                back = (flint.fmpq_mat(g[0]) * flint.fmpq_mat(self.weights[l + 1])).tolist()
-                g.insert(0, [[v if z > 0 else flint.fmpq(0) for v, z in zip(row, zrow, strict=True)]
-                             for row, zrow in zip(back, self.zs[l], strict=True)])
-            self._grads[k] = g
-        return self._grads[k]
-
-    def _arrays(self, k: int, l: int) -> tuple[np.ndarray, np.ndarray]:
-        """The gradients of output k at layer l and the layer's inputs, as n x width object
-        arrays of rationals (built once)."""
-        if (k, l) not in self._cells:
-            self._cells[k, l] = (
-                np.array(self.gradients(k)[l], dtype=object).reshape(self.n, self.widths[l + 1]),
-                np.array(self.fs[l], dtype=object).reshape(self.n, self.widths[l]))
-        return self._cells[k, l]
-
-    def gamma_columns(self, params: list[int]) -> flint.fmpq_mat:
-        """Columns ``params`` (flat parameter indices) of J, rows (i, k) sample-major."""
+    @cached_property
+    def cells(self) -> list[tuple[int, int, int]]:
+        """Flat parameter index -> (layer l, neuron a of layer l+1, input j), j = N_l for
+        the bias b_l[a]."""
         cells = [(l, a, j) for l in range(self.L) for a in range(self.widths[l + 1])
-                 for j in range(self.widths[l])]  # (layer, neuron, input; None for a bias)
-        cells += [(l, a, None) for l in range(self.L) for a in range(self.widths[l + 1])]
-        cells = [cells[c] for c in params]
-        out = np.empty((self.n, self.outs, len(cells)), dtype=object)
-        for k in range(self.outs):
-            for l in {cell[0] for cell in cells}:
-                gl, fl = self._arrays(k, l)
-                # d f_k / d W[a, j] = g[a] f[j] and d f_k / d b[a] = g[a], sample by sample
-                weight = [c for c, (m, _, j) in enumerate(cells) if m == l and j is not None]
-                bias = [c for c, (m, _, j) in enumerate(cells) if m == l and j is None]
-                out[:, k, weight] = (gl[:, [cells[c][1] for c in weight]]
-                                     * fl[:, [cells[c][2] for c in weight]])
-                out[:, k, bias] = gl[:, [cells[c][1] for c in bias]]
-        return flint.fmpq_mat(self.n * self.outs, len(cells), out.ravel().tolist())
+                 for j in range(self.widths[l])]
+        return cells + [(l, a, self.widths[l]) for l in range(self.L)
+                        for a in range(self.widths[l + 1])]
 
-    @property
-    def active(self) -> list[np.ndarray]:
-        """0/1 activation patterns of the hidden layers, one n x width array per layer."""
-        if not hasattr(self, "_active"):
-            self._active = [np.array([[int(z > 0) for z in row] for row in self.zs[l]],
-                                     dtype=np.int64).reshape(self.n, self.widths[l + 1])
-                            for l in range(self.L - 1)]
-        return self._active
+    @cached_property
+    def gradients(self) -> list[np.ndarray]:
+        """G_l for l = 0 .. L-1: (N_L n) x N_{l+1} object arrays of integers, row (k, i) at
+        k n + i, with G_{L-1}[(k, i)] = e_k and G_l = (G_{l+1} A_{l+1}) o (z_{l+1} > 0) (a
+        FLINT product, then the pattern). By induction G_l = d_{l+1} ... d_{L-1} g_l with
+        g_l[(k, i)] = d f_k(x^i) / d z_{l+1}, the backpropagation of docs/theory/local.md §6."""
+        g = np.zeros((self.outs * self.n, self.outs), dtype=object)
+        for k in range(self.outs):
+            g[k * self.n:(k + 1) * self.n, k] = 1
+        grads = [g]
+        for l in range(self.L - 2, -1, -1):
+            g = np.where(np.tile(self.active[l], (self.outs, 1)),
+                         _entries(_fmpz(g) * self.run.a[l + 1]), 0)
+            grads.insert(0, g)
+        return grads
+
+    @cached_property
+    def inputs(self) -> list[np.ndarray]:
+        """F~_l = [F_l, s_l] for l = 0 .. L-1: n x (N_l + 1) object arrays of integers, the
+        layer inputs of ``_Pass`` with the bias input 1 scaled as they are."""
+        return [np.hstack([_entries(f), np.array([[e * q] for e in self.run.e], dtype=object)])
+                for f, q in zip(self.run.f, self.run.q[:-1], strict=True)]
+
+    def gamma_kills(self, free: list[int], vectors: list[list[int]]) -> bool:
+        """Whether Gamma K = 0 exactly, K the integer matrix with columns ``vectors``
+        (entries indexed by Gamma's columns ``free``, flat parameter indices).
+
+        Gamma[(i, k), (l, a, j)] = g_l[(k, i), a] f_l[i, j], with f_l[i, N_l] = 1 for the
+        bias. In the integers of ``_Pass``, ``gradients`` and ``inputs`` this is
+        G_l F~_l / (P_l s_l) with P_l = d_{l+1} ... d_{L-1}, and P_l s_l(i) =
+        e_i d_0 ... d_{L-1} / d_l; so, multiplying row (i, k) by e_i d_0 ... d_{L-1} > 0,
+        Gamma K = 0 iff for every row (i, k) and vector b
+        sum_{l, a} G_l[(k, i), a] H_{l, a}[i, b] = 0, H_{l, a}[i, b] =
+        sum_j F~_l[i, j] d_l K[(l, a, j), b]. Kernel vectors are sparse and their entries
+        long, so both sums run over the non-zero entries of K only, neuron by neuron, as
+        NumPy operations on columns of exact integers; and only over the samples where the
+        neuron (l, a) is active (elsewhere G_l[(k, i), a] = 0; at the output, everywhere).
+        """
+        step = max(1, _SUM_ENTRIES // (self.outs * self.n))  # vectors per pass
+        for start in range(0, len(vectors), step):
+            batch = vectors[start:start + step]
+            # (l, a) -> the non-zero entries (b, j, d_l K[(l, a, j), b]) of its columns
+            entries: dict[tuple[int, int], list[tuple[int, int, int]]] = {}
+            for b, vec in enumerate(batch):
+                for c, v in enumerate(vec):
+                    if v:
+                        l, a, j = self.cells[free[c]]
+                        entries.setdefault((l, a), []).append((b, j, v * self.run.d[l]))
+            total = np.zeros((self.outs, self.n, len(batch)), dtype=object)
+            for (l, a), nonzero in entries.items():
+                rows = np.flatnonzero(self.active[l][:, a]) if l < self.L - 1 else np.arange(self.n)
+                if not len(rows):
+                    continue
+                terms = (self.inputs[l][np.ix_(rows, [j for _, j, _ in nonzero])]
+                         * np.array([flint.fmpz(v) for *_, v in nonzero], dtype=object))
+                starts = [s for s, (b, _, _) in enumerate(nonzero)
+                          if s == 0 or nonzero[s - 1][0] != b]
+                h = np.add.reduceat(terms, starts, axis=1)
+                g = self.gradients[l].reshape(self.outs, self.n, -1)[:, rows, a]
+                total[:, rows[:, None], [nonzero[s][0] for s in starts]] += g[:, :, None] * h
+            if total.any():
+                return False
+        return True
 
     def gram_part(self, rows: list[int], cols: list[int], p: int | None = None) -> np.ndarray:
         """G[rows, cols] with G[i, j] = <alpha(x^i), alpha(x^j)> by the formula of
         docs/theory/local.md §7: exact (an object array of rationals) or its residues modulo p (p
         divides no denominator of X). c_l counts the neurons of hidden layer l active at both
-        samples: an exact integer product of 0/1 matrices (at most the width, so int64 is exact)."""
+        samples: an exact integer product of 0/1 matrices (at most the width, so int64 is exact).
+        Modulo p < 2^26 the products and sums of the c_l are reduced only when the product
+        of the hidden widths times L reaches 2^36: below, they are exact in int64 (each c_l is
+        at most its width), and so is inner * suffix + total < 2^26 2^36 + 2^36 < 2^63."""
         xr, xc = [self.xs[i] for i in rows], [self.xs[j] for j in cols]
         if p is None:
             prod = flint.fmpq_mat(xr) * flint.fmpq_mat(xc).transpose() if rows and cols \
@@ -314,12 +397,10 @@ class _Theta:
         for l in reversed(range(self.L - 1)):
             # sums of at most width products of 0s and 1s: exact in float64 (BLAS)
             c = (self.active[l][rows].astype(float) @ self.active[l][cols].T).astype(np.int64)
-            if p is None:
-                suffix = suffix * c.astype(object)
-                total = total + suffix
-            else:
-                suffix = suffix * c.astype(inner.dtype) % p
-                total = (total + suffix) % p
+            suffix = suffix * c.astype(inner.dtype, copy=False)
+            total = total + suffix
+            if p is not None and math.prod(self.widths[1:-1]) * self.L >= 2**36:
+                suffix, total = suffix % p, total % p
         out = inner * suffix + total
         return out % p if p is not None else out
 
@@ -353,10 +434,11 @@ def _matmul_mod(a: np.ndarray, b: np.ndarray, p: int) -> np.ndarray:
 
 
 def _gamma_mod(t: _Theta, rows: list[tuple[int, int]], free: list[int], p: int) -> np.ndarray:
-    """Gamma[rows, :] modulo p, by the forward and backward pass of
-    docs/theory/local.md §6 carried out modulo p on the exact patterns: the entries of Gamma are
-    polynomials in theta and X, so their residues are those of the rational entries (p divides no
-    denominator)."""
+    """Gamma[rows, :] modulo p up to the order of its rows (those of output 0 first, then
+    output 1, ...: a row permutation, which changes no determinant's vanishing), by the
+    forward and backward pass of docs/theory/local.md §6 carried out modulo p on the exact
+    patterns: the entries of Gamma are polynomials in theta and X, so their residues are those
+    of the rational entries (p divides no denominator)."""
     inverses: dict = {}
     dtype = _residue_type(p)
     samples = sorted({i for i, _ in rows})
@@ -364,12 +446,17 @@ def _gamma_mod(t: _Theta, rows: list[tuple[int, int]], free: list[int], p: int) 
     ws = [_residues(w, p, inverses) for w in t.weights]
     bs = [_residues([b], p, inverses) for b in t.biases]
     fs = [_residues([t.xs[i] for i in samples], p, inverses)]
-    masks = [np.array([[int(t.zs[l][i][j] > 0) for j in range(t.widths[l + 1])]
-                       for i in samples], dtype=dtype) for l in range(t.L - 1)]
+    masks = [t.active[l][samples].astype(dtype) for l in range(t.L - 1)]
     for l in range(t.L - 1):
         fs.append((_matmul_mod(fs[l], ws[l].T.copy(), p) + bs[l]) % p * masks[l])
+    # column (l, a, j) of Gamma is g_l[:, a] f~_l[:, j], f~_l = [f_l, 1] (j = N_l: the bias)
+    fcat = np.concatenate([np.hstack([f, np.ones((len(samples), 1), dtype=dtype)]) for f in fs],
+                          axis=1)
+    cells = [t.cells[c] for c in free]
+    fcol = np.array([sum(t.widths[:l]) + l + j for l, _, j in cells], dtype=np.intp)
+    gcol = np.array([sum(t.widths[1:l + 1]) + a for l, a, _ in cells], dtype=np.intp)
     out = np.empty((len(rows), len(free)), dtype=np.int32 if dtype is np.int64 else object)
-    cols = np.array(free, dtype=np.int64)
+    done = 0  # rows of out filled
     for k in range(t.outs):
         mine = [a for a, (_, kk) in enumerate(rows) if kk == k]
         if not mine:
@@ -381,12 +468,12 @@ def _gamma_mod(t: _Theta, rows: list[tuple[int, int]], free: list[int], p: int) 
         for l in range(t.L - 2, -1, -1):
             g = _matmul_mod(g, ws[l + 1], p) * masks[l][idx]
             grads.insert(0, g)
-        for s in range(0, len(mine), 256):  # row blocks bound the memory of the outer products
-            part = slice(s, s + 256)
-            blocks = [(grads[l][part, :, None] * fs[l][idx[part]][:, None, :] % p)
-                      .reshape(len(idx[part]), -1) for l in range(t.L)]
-            full = np.concatenate(blocks + [gr[part] for gr in grads], axis=1)
-            out[mine[part]] = full[:, cols]
+        gcat = np.concatenate(grads, axis=1)
+        for s in range(0, len(mine), 256):  # row blocks bound the memory of the products
+            block = gcat[s:s + 256][:, gcol]
+            block *= fcat[idx[s:s + 256]][:, fcol]
+            np.remainder(block, p, out=out[done:done + len(block)], casting="unsafe")
+            done += len(block)
     return out
 
 
@@ -427,12 +514,13 @@ def _not_in_s(t: _Theta, done: list) -> None:
     done.append("theta is not in S (no degenerate hidden neuron)")
 
 
-def _no_kinks(t: _Theta, samples: Any, done: list) -> None:
-    for i in sorted(samples):
-        for l, j in t.hidden():
-            _require(t.zs[l][i][j] != 0, f"sample {i} is on a kink of hidden neuron [{l}, {j}] "
-                                         "(zero pre-activation)")
-    done.append(f"no zero hidden pre-activation at the {len(samples)} samples used")
+def _no_kinks(t: _Theta, done: list) -> None:
+    zero = np.argwhere(np.hstack(t.run.signs) == 0)  # sample-major, then hidden neurons in order
+    if len(zero):
+        l, j = t.hidden()[zero[0][1]]
+        raise _Invalid(f"sample {zero[0][0]} is on a kink of hidden neuron [{l}, {j}] "
+                       "(zero pre-activation)")
+    done.append(f"no zero hidden pre-activation at the {t.n} samples used")
 
 
 def _prime(ev: dict, done: list, where: str = "evidence") -> int:
@@ -493,11 +581,10 @@ def _jacobian_minor(t: _Theta, ev: dict, free: list, p: int, done: list) -> int:
     return len(rows)
 
 
-def _kernel(columns: Any, length: int, ev: dict, name: str, count: int, p: int,
+def _kernel(kills: Any, length: int, ev: dict, name: str, count: int, p: int,
             done: list) -> None:
     """Check ``count`` integer vectors of the given length with M K = 0 and a non-singular
-    K minor; ``columns(S)`` returns the columns S of M exactly (only the columns where some
-    vector is non-zero enter the product)."""
+    K minor; ``kills(vectors)`` decides M K = 0 exactly."""
     vectors = [[_int(v, f"evidence.{name}[{b}][{a}]") for a, v in
                 enumerate(_list(vec, f"evidence.{name}[{b}]", length))]
                for b, vec in enumerate(_list(ev.get(name), f"evidence.{name}", count))]
@@ -506,18 +593,31 @@ def _kernel(columns: Any, length: int, ev: dict, name: str, count: int, p: int,
     p = _minor_prime(minor, p, f"evidence.{name}_minor", done)
     _require(_nonsingular_mod([[vec[a] for vec in vectors] for a in rows], p),
              f"evidence.{name}_minor: singular modulo the prime")
-    for group, members in _components(vectors, length):
-        m = columns(group).numer_denom()[0]  # M[:, group] times a common denominator
-        if len(members) == 1 or len(group) <= 64:
-            k = flint.fmpz_mat(len(group), len(members),
-                               [vectors[b][a] for a in group for b in members])
-            zero = (m * k).is_zero()
-        else:  # a few long vectors join many short ones: one product per vector
-            zero = all((m * flint.fmpz_mat(len(group), 1, [vectors[b][a] for a in group])
-                        ).is_zero() for b in members)
-        _require(zero, f"evidence.{name}: the product with the matrix is not zero")
+    _require(kills(vectors), f"evidence.{name}: the product with the matrix is not zero")
     done.append(f"{name}: {count} independent exact kernel vectors, so rank <= "
                 f"{length - count}")
+
+
+def _kills_by_columns(columns: Any) -> Any:
+    """``kills(vectors)`` for a matrix M given by ``columns(S)``, its columns S exactly (an
+    ``fmpq_mat``): M K = 0 is checked group by group (``_components``), on the columns where
+    some vector is non-zero, in integers (M[:, S] times a common denominator)."""
+
+    def kills(vectors: list[list[int]]) -> bool:
+        for group, members in _components(vectors, len(vectors[0]) if vectors else 0):
+            m = columns(group).numer_denom()[0]
+            if len(members) == 1 or len(group) <= 64:
+                k = flint.fmpz_mat(len(group), len(members),
+                                   [vectors[b][a] for a in group for b in members])
+                zero = (m * k).is_zero()
+            else:  # a few long vectors join many short ones: one product per vector
+                zero = all((m * flint.fmpz_mat(len(group), 1, [vectors[b][a] for a in group])
+                            ).is_zero() for b in members)
+            if not zero:
+                return False
+        return True
+
+    return kills
 
 
 def _root(parent: list[int], a: int) -> int:
@@ -551,9 +651,9 @@ def _components(vectors: list[list[int]], length: int) -> list[tuple[list[int], 
     return list(groups.values())
 
 
-def _gram_columns(t: _Theta) -> Any:
-    return lambda cols: flint.fmpq_mat(t.n, len(cols),
-                                       t.gram_part(list(range(t.n)), cols).ravel().tolist())
+def _gram_kills(t: _Theta) -> Any:
+    return _kills_by_columns(lambda cols: flint.fmpq_mat(
+        t.n, len(cols), t.gram_part(list(range(t.n)), cols).ravel().tolist()))
 
 
 def _claim_ranks(claim: dict, jacobian: int | None, activation: int | None) -> None:
@@ -575,7 +675,7 @@ def _check_cs(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     p, free = _prime(ev, done), _free_columns(t, ev, done)
     rows = _pairs(t, ev.get("rows"), "evidence.rows", t.D)
     _not_in_s(t, done)
-    _no_kinks(t, range(t.n), done)  # a kink anywhere in X makes the verdict not-applicable
+    _no_kinks(t, done)  # a kink anywhere in X makes the verdict not-applicable
     _require(_nonsingular_residues(_gamma_mod(t, rows, free, p), p),
              "evidence.rows: Gamma[rows, :] is singular modulo the prime")
     done.append(f"Gamma[rows, :] is a non-singular {t.D} x {t.D} matrix: R_Gamma = D, "
@@ -586,21 +686,18 @@ def _check_cs(t: _Theta, claim: dict, ev: dict, done: list) -> None:
 def _pattern_bound(t: _Theta) -> int:
     """Sum over the distinct activation patterns of X of min(#samples, N_0 + 1): an upper
     bound on rank alpha (docs/theory/local.md §7)."""
-    counts: dict[tuple, int] = {}
-    for i in range(t.n):
-        key = tuple(z > 0 for l in range(t.L - 1) for z in t.zs[l][i])
-        counts[key] = counts.get(key, 0) + 1
-    return sum(min(c, t.widths[0] + 1) for c in counts.values())
+    counts = np.unique(np.hstack(t.active), axis=0, return_counts=True)[1]
+    return sum(min(int(c), t.widths[0] + 1) for c in counts)
 
 
 def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     p, free = _prime(ev, done), _free_columns(t, ev, done)
     _not_in_s(t, done)
-    _no_kinks(t, range(t.n), done)
+    _no_kinks(t, done)
     r = _jacobian_minor(t, ev, free, p, done)
     q = len(_list(ev.get("gram_kernel"), "evidence.gram_kernel"))
     _require(q <= t.n, "evidence.gram_kernel: more vectors than samples")
-    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", q, p, done)
+    _kernel(_gram_kills(t), t.n, ev, "gram_kernel", q, p, done)
     bound = _pattern_bound(t)
     if q == 0 and r == t.outs * bound:
         done.append(f"pattern bound: rank alpha <= {bound} (alpha rows of samples sharing an "
@@ -617,11 +714,11 @@ def _check_theorem8(t: _Theta, claim: dict, ev: dict, done: list) -> None:
 def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     p, free = _prime(ev, done), _free_columns(t, ev, done)
     _not_in_s(t, done)
-    _no_kinks(t, range(t.n), done)
+    _no_kinks(t, done)
     r = _jacobian_minor(t, ev, free, p, done)
     _require(r < t.D, f"evidence.jacobian_minor: size r = {r} is not below D = {t.D}")
-    _kernel(lambda cols: t.gamma_columns([free[c] for c in cols]), t.D, ev, "jacobian_kernel",
-            t.D - r, p, done)
+    _kernel(lambda vectors: t.gamma_kills(free, vectors), t.D, ev, "jacobian_kernel", t.D - r,
+            p, done)
     minor = _dict(ev.get("gram_minor"), "evidence.gram_minor")
     rows = _indices(minor.get("rows"), "evidence.gram_minor.rows", None, t.n)
     cols = _indices(minor.get("columns"), "evidence.gram_minor.columns", len(rows), t.n)
@@ -631,7 +728,7 @@ def _check_gap(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     r_g = len(rows)
     done.append(f"gram_minor: non-singular {r_g} x {r_g} minor of G, so rank G >= {r_g}")
     exact = claim.get("rank_activation") is not None  # else R_A is only bounded below
-    _kernel(_gram_columns(t), t.n, ev, "gram_kernel", t.n - r_g if exact else 0, p, done)
+    _kernel(_gram_kills(t), t.n, ev, "gram_kernel", t.n - r_g if exact else 0, p, done)
     _require(r < t.outs * r_g, f"evidence: R_Gamma = {r} is not below "
                                f"{'' if exact else 'the lower bound '}{t.outs * r_g} on R_A")
     _switching(t, done)
@@ -644,10 +741,10 @@ def _switching(t: _Theta, done: list) -> None:
     """Every hidden neuron is active at some sample and inactive at another: otherwise
     docs/theory/local.md §10 proves not-locally-identifiable, which
     docs/theory/local.md §9 reports instead of the gap."""
-    for l, j in t.hidden():
-        signs = {t.zs[l][i][j] > 0 for i in range(t.n)}
-        if len(signs) < 2:
-            raise _Invalid(f"hidden neuron [{l}, {j}] is {'always' if True in signs else 'never'}"
+    counts = np.hstack(t.active).sum(axis=0)  # samples where each hidden neuron is active
+    for (l, j), count in zip(t.hidden(), counts, strict=True):
+        if count in (0, t.n):
+            raise _Invalid(f"hidden neuron [{l}, {j}] is {'always' if count else 'never'}"
                            " active on X: "
                            "docs/theory/local.md §10 proves not-locally-identifiable, so the "
                            "gap is not the verdict")
@@ -657,12 +754,11 @@ def _switching(t: _Theta, done: list) -> None:
 def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool) -> None:
     layer, j = _neuron(t, ev.get("neuron"))
     _not_in_s(t, done)
-    _no_kinks(t, range(t.n), done)  # docs/theory/local.md §9: a kink makes the verdict
-                                    # not-applicable
-    for i in range(t.n):
-        z = t.zs[layer][i][j]
-        _require(z >= 0 if always else z <= 0, f"evidence.neuron: hidden neuron [{layer}, {j}] "
-                 f"has pre-activation {z} at sample {i}")
+    _no_kinks(t, done)  # docs/theory/local.md §9: a kink makes the verdict not-applicable
+    wrong = np.flatnonzero(t.run.signs[layer][:, j] == (-1 if always else 1))
+    if len(wrong):
+        raise _Invalid(f"evidence.neuron: hidden neuron [{layer}, {j}] has pre-activation "
+                       f"{t.run.value(layer, int(wrong[0]), j)} at sample {wrong[0]}")
     done.append(f"hidden neuron [{layer}, {j}] is {'always' if always else 'never'} active")
     step = _number(ev.get("t"), "evidence.t")
     _require(step > 0, f"evidence.t: {step} is not positive")
@@ -678,7 +774,7 @@ def _check_activation(t: _Theta, claim: dict, ev: dict, done: list, always: bool
              f"§{'10.2' if always else '10.1'} with t = {step}")
     done.append(f"perturbed_network is the construction of docs/theory/local.md "
                 f"§{'10.2' if always else '10.1'} with t = {step}")
-    _require(_forward(new_weights, new_biases, t.xs)[0][-1] == t.zs[-1],
+    _require(_Pass(new_weights, new_biases, t.xs).outputs() == t.outputs,
              "evidence.perturbed_network: outputs differ from theta's on the sample")
     done.append("perturbed_network has exactly the same outputs at every sample")
     path = _list(ev.get("path"), "evidence.path", t.L - layer)
@@ -711,7 +807,7 @@ def _check_kink(t: _Theta, claim: dict, ev: dict, done: list) -> None:
     _not_in_s(t, done)  # docs/theory/local.md §9 reports theta in S before any kink
     i = _int(ev.get("sample"), "evidence.sample", 0, t.n)
     layer, j = _neuron(t, ev.get("neuron"))
-    z = t.zs[layer][i][j]
+    z = t.run.value(layer, i, j)
     _require(z == 0, f"evidence: pre-activation of [{layer}, {j}] at sample {i} is {z}, not 0")
     done.append(f"sample {i} is on the kink of hidden neuron [{layer}, {j}]")
     _claim_ranks(claim, None, None)
@@ -1363,9 +1459,9 @@ def _check(doc: Any) -> list[str]:
     outputs = _list(claim.get("outputs"), "claim.outputs", t.n)
     for i, row in enumerate(outputs):
         for k, v in enumerate(_list(row, f"claim.outputs[{i}]", t.outs)):
-            _require(_number(v, f"claim.outputs[{i}][{k}]") == t.zs[-1][i][k],
+            _require(_number(v, f"claim.outputs[{i}][{k}]") == t.outputs[i][k],
                      f"claim.outputs[{i}][{k}]: {_show(v)} differs from the exact output "
-                     f"{t.zs[-1][i][k]}")
+                     f"{t.outputs[i][k]}")
     done.append("claim.dimension and claim.outputs agree with the exact recomputation")
     _CHECKS[reason](t, claim, _fields(doc.get("evidence"), "evidence", _LOCAL_EVIDENCE[reason]),
                     done)
