@@ -67,17 +67,18 @@ call on rows r0.. and columns [c0, c1) finds pivots in the leftmost columns firs
    below the pivots move: the pivot rows keep the layout the steps above read them in).
 
 A call on at most ``_PANEL`` columns (a panel) is not split: :func:`_panel_pivots` takes
-its pivots as one-column calls would, column by column: the entry in the next row or, if
-it is zero, the last non-zero entry below it (so that rows which are zero there move far
-down, not one row per column), whose whole row is swapped into the next row. It works on
-a slab of the first rows, as many as columns (a Gauss-Jordan elimination of about ten
-small NumPy operations per pivot), and reads the rows below only for a zero entry. With
-its r pivots in rows R = r0..r0+r-1 and columns C, P = A[R, C] is non-singular, and one
-product with ``S = [-P^-1 | P^-1 Q]``, Q = A[R, N] on the other columns N, turns every row
-b below into ``[m | b_N - m Q]``, m = b_C P^-1: its multipliers, in the columns C moved to
-the front, and its residue on N (zero in this block: N are columns without pivot). Steps
-2 and 4 are float64 matrix products: n^3 / 3 multiply-adds for a square matrix of full
-rank, as LU, and about 2 n^2 / 3 for each further row. The pivots found form a minor whose
+its pivots as one-column calls would, column by column: the entry in the next row or, if it
+is zero, the last non-zero entry below it (so that rows which are zero there move far down,
+not one row per column), whose whole row is swapped into the next row. It works on a slab
+of the first rows, as many as columns (a Gauss-Jordan elimination of about ten small NumPy
+operations per pivot), and reads the rows below only for a zero entry (the last rows
+non-zero in the panel then join the slab, the others are reduced if needed). With its r
+pivots in rows R = r0..r0+r-1 and columns C, P = A[R, C] is non-singular, and one product
+with ``S = [-P^-1 | P^-1 Q]``, Q = A[R, N] on the other columns N, turns every row b below
+into ``[m | b_N - m Q]``, m = b_C P^-1: its multipliers, in the columns C moved to the
+front, and its residue on N (zero in this block: N are columns without pivot). Steps 2 and
+4 are float64 matrix products: n^3 / 3 multiply-adds for a square matrix of full rank, as
+LU, and about 2 n^2 / 3 for each further row. The pivots found form a minor whose
 determinant is +-(product of the pivots) mod p, non-zero; once all columns are eliminated
 the rows left are zero, so the number of pivots is the rank. Elimination stops as soon as
 the rank reaches ``target``; the minor found so far is then target x target. The pivots,
@@ -199,10 +200,14 @@ def _centred(block: np.ndarray, p: int, ncols: int | None = None) -> np.ndarray:
         raise ValueError(f"expected a 2-D array with {ncols} columns, got {block.shape}")
     if block.dtype.kind not in "iu":
         raise ValueError(f"expected integer residues, got dtype {block.dtype}")
-    if block.size and (block.min() < 0 or block.max() >= p):
-        raise ValueError(f"entries must be residues in [0, {p})")
-    x = np.array(block, dtype=np.float64, order="F")
-    _reduce(x, p)
+    x = np.empty(block.shape, order="F")
+    step = max(1, _CHUNK // max(1, x.shape[0]))
+    for j in range(0, x.shape[1], step):  # cache-sized slices: converted, checked, centred
+        part = x[:, j:j + step]
+        part[...] = block[:, j:j + step]  # float64 keeps the order: checks as on integers
+        if part.size and (part.min() < 0 or part.max() >= p):
+            raise ValueError(f"entries must be residues in [0, {p})")
+        _reduce(part, p)
     return x
 
 
@@ -247,6 +252,13 @@ def _submul(c: np.ndarray, a: np.ndarray, s: np.ndarray, p: int, depth: int,
     m = c.shape[0]
     k, w = s.shape
     if not (m and k and w):
+        return
+    if k <= depth and m * w <= _CHUNK:  # small: fewest NumPy calls
+        prod = np.empty((m, w), order="F")
+        _matmul(a, s, prod)
+        c -= prod
+        if reduce:
+            _centre(c, prod, p)
         return
     step = max(_MIN_ROWS, _TEMP // w)
     buf = np.empty((min(step, m), w), order="F")
@@ -329,115 +341,161 @@ def _panel_pivots(block: np.ndarray, p: int, depth: int, limit: int,
     other columns N (increasing) and Q = ``block[:r, N]``, ``smat = [-P^-1 | P^-1 Q]``
     (r x ncols, centred). For a row b and m = b[cols] P^-1,
     ``[0 | b[N]] - b[cols] @ smat = [m | b[N] - m Q]``: its multipliers and its residue.
-
-    The work is a fraction-free Gauss-Jordan elimination of a slab G = [S | F], S the first
-    min(nrows, ncols) rows and F the row operations done (``F @ S = G[:, :ncols]``): the
-    step of pivot t, d in row t and column j, replaces every row x by
-    ``d * x - c * (row t)``, c its entry in column j (0 for row t itself): exact, as the
-    magnitude is at most 2 h^2 < 2^51 (module docstring). It is only computed on the
-    columns j+1 .. ncols+t, where row t can be non-zero: elsewhere it multiplies each
-    column by d (columns j' <= j are zero in row t; so are F's columns beyond t, but for
-    the diagonal entry of each row not yet a pivot, left implicit). These factors are put
-    back at the end: a non-pivot column j' lacks the pivots of the columns after it; pivot
-    row t is divided by its entry in column ``cols[t]``, d_t (d_t d_(t+1) ... d_(r-1));
-    F's diagonal entry of a row, the product of the earlier pivots, is written when the
-    row becomes a pivot row. The rows below the slab are only read when an entry of the
-    slab is zero (:func:`_pivot_below`).
+    The work is done on a few rows only (:class:`_Slab`).
     """
-    m, w = block.shape
-    s = min(m, w)
-    g = np.zeros((s, w + s), order="F")
-    g[:, :w] = block[:s]
-    buf = np.empty_like(g)
-    cols: list[int] = []
-    pivots: list[int] = []
-    before = 1  # product of the pivots so far, mod p
-    for j in range(w):
-        k = len(cols)
-        if k == limit or k == m:
+    slab = _Slab(block, p, depth, swap)
+    for j in range(block.shape[1]):
+        k = len(slab.cols)
+        if k == limit or k == block.shape[0]:
             break
-        if g[k, j] == 0 and not _pivot_below(block, g, cols, pivots, before, j, p, depth,
-                                               swap):
-            continue
+        if slab.g[k, j] != 0 or slab.pivot_below(j):
+            slab.eliminate(j)
+    return slab.cols, slab.smat()
+
+
+class _Slab:
+    """Fraction-free Gauss-Jordan elimination of some rows of a panel (:func:`_panel_pivots`).
+
+    ``g = [S | F]``: S holds rows of the panel (the first min(nrows, ncols) ones, then, once
+    an entry there is zero, the last ncols rows non-zero in the panel) and F the row
+    operations done on them, so that ``F @ (those rows) = S`` with F's columns indexing
+    the pivot rows 0.., plus for each row not yet a pivot its own coefficient, equal to
+    ``before`` (the product of the pivots so far) and left implicit. The step of pivot t,
+    d in row t and column j, replaces every row x by ``d * x - c * (row t)``, c its entry
+    in column j (0 for row t itself): exact, as the magnitude is at most 2 h^2 < 2^51
+    (module docstring). It is only computed on the columns j+1 .. ncols+t, where row t can
+    be non-zero: elsewhere it multiplies each column by d (columns j' <= j are zero in row
+    t; so are F's columns beyond t), and these factors are put back in :meth:`smat`. A
+    row not yet a pivot is thus ``before * (x - m P)``, with P the pivot rows as on entry
+    and m = x[cols] P^-1, and F part ``-before * m``.
+    """
+
+    def __init__(self, block: np.ndarray, p: int, depth: int,
+                 swap: Callable[[int, int], None]) -> None:
+        self.block, self.p, self.depth, self.swap = block, p, depth, swap
+        m, w = block.shape
+        self.top = s = min(m, w)
+        self.g = np.zeros((s, w + s), order="F")
+        self.g[:, :w] = block[:s]
+        self.buf = np.empty_like(self.g)
+        self.pos = list(range(s))  # row of the panel held in each row of g
+        self.middle: list[int] | None = None  # rows between, non-zero in the panel,
+        self.lower = np.zeros((0, w))  # and their entries
+        self.cols: list[int] = []
+        self.pivots: list[int] = []
+        self.inverse: list[int] = []  # of the pivots, as needed
+        self.before = 1  # product of the pivots so far, mod p
+        self.scale = np.zeros((0, 1))
+
+    def eliminate(self, j: int) -> None:
+        """The step of the pivot in row k = ``len(cols)`` and column j."""
+        g, w, k = self.g, self.block.shape[1], len(self.cols)
         d = g[k, j]
-        g[k, w + k] = _centre_int(before, p)
+        g[k, w + k] = _centre_int(self.before, self.p)
         # F-contiguous operands: small NumPy operations are fastest on them
-        part, o = g[:, j + 1:w + k + 1], buf[:, :w + k - j]
+        part, o = g[:, j + 1:w + k + 1], self.buf[:, :w + k - j]
         c = g[:, j:j + 1]  # column j is not read again
         c[k] = 0.0
         np.multiply(c, part[k], out=o)
         part *= d
         part -= o
-        _centre(part, o, p)
-        cols.append(j)
-        pivots.append(int(d))
-        before = before * pivots[-1] % p
-    r = len(cols)
-    free = sorted(set(range(w)).difference(cols))
-    after = [1] * (r + 1)  # after[t]: product of the pivots t.. mod p
-    for t in range(r - 1, -1, -1):
-        after[t] = after[t + 1] * pivots[t] % p
-    smat = np.empty((r, w))
-    smat[:, :r] = -g[:r, w:w + r]
-    if free:
-        later = [after[t] for t in np.searchsorted(cols, free).tolist()]
-        rest = smat[:, r:]
-        np.multiply(g[:r, free], [_centre_int(v, p) for v in later], out=rest)
-        _centre(rest, np.empty_like(rest), p)
-    scale = [_centre_int(pow(pivots[t] * after[t], -1, p), p) for t in range(r)]
-    smat *= np.array(scale)[:, None]
-    _centre(smat, np.empty_like(smat), p)
-    return cols, smat
+        _centre(part, o, self.p)
+        self.cols.append(j)
+        self.pivots.append(int(d))
+        self.before = self.before * self.pivots[-1] % self.p
 
+    def pivot_below(self, j: int) -> bool:
+        """Column j is zero in row k = ``len(cols)``: swap into row k the last row below
+        whose entry in column j is non-zero, and return True; False if there is none.
 
-def _pivot_below(block: np.ndarray, g: np.ndarray, cols: list[int], pivots: list[int],
-                 before: int, j: int, p: int, depth: int,
-                 swap: Callable[[int, int], None]) -> bool:
-    """Column j is zero in row k = ``len(cols)`` of the slab ``g`` (:func:`_panel_pivots`):
-    swap into row k the last row below whose entry in column j, modulo the k pivots, is
-    non-zero, and return True; return False if there is none.
-
-    A row b below the slab is reduced as ``b[j:] - b[cols] @ Y`` with
-    Y = P_k^-1 P_k[:, j:] = ``G[:k, j:] / D`` (D_t = d_t (d_t ... d_(k-1)), the scale of
-    pivot row t so far): blocked products of centred residues, exact. Brought into the
-    slab, it takes the state of the rows there, ``before * (b - m P_k)`` with
-    m = b[cols] P_k^-1 = ``b[cols] @ F[:k, :k] / D`` and F part ``-before * m``.
-    """
-    m, w = block.shape
-    s = g.shape[0]
-    k = len(cols)
-    after, inverse = 1, [0] * k
-    for t in range(k - 1, -1, -1):
-        after = after * pivots[t] % p
-        inverse[t] = _centre_int(pow(pivots[t] * after, -1, p), p)
-    scale = np.array(inverse)[:, None]
-    y = g[:k, j:w] * scale  # P_k^-1 P_k[:, j:]
-    _centre(y, np.empty_like(y), p)
-    rest = block[s:]
-    residue = rest[:, j:j + 1].copy(order="F")
-    _submul(residue, rest[:, cols], y[:, :1], p, depth)
-    below = np.flatnonzero(residue)
-    if below.size:
-        i = s + int(below[-1])
-        b = block[i:i + 1]
-        state = b[:, j:].copy(order="F")
-        _submul(state, b[:, cols], y, p, depth)
-        inv = g[:k, w:w + k] * scale  # P_k^-1
-        _centre(inv, np.empty_like(inv), p)
-        mult = np.zeros((1, k))
-        _submul(mult, b[:, cols], -inv, p, depth)
-        g[k] = 0.0
-        g[k, j:w] = state[0] * _centre_int(before, p)
-        g[k, w:w + k] = mult[0] * _centre_int(-before, p)
-        _centre(g[k:k + 1], np.empty((1, g.shape[1])), p)
-    else:
-        inside = np.flatnonzero(g[k + 1:, j])
-        if not inside.size:
+        The first time, the last ncols rows non-zero in the panel below the first rows join
+        g: the rows the rule takes when the first ones run out. The rows between are only
+        reduced here, when none of those will do."""
+        k, top = len(self.cols), self.top
+        if self.middle is None:
+            live = (top + np.flatnonzero(self.block[top:].any(axis=1))).tolist()
+            cut = max(0, len(live) - self.block.shape[1])
+            self.middle, last = live[:cut], live[cut:]
+            self.lower = self.block[self.middle]
+            if last:
+                g = np.empty((top + len(last), self.g.shape[1]), order="F")
+                g[:top], g[top:] = self.g, self.states(self.block[last], j)
+                self.g, self.buf = g, np.empty_like(g)
+                self.pos += last
+        g = self.g
+        nz = k + 1 + np.flatnonzero(g[k + 1:, j])
+        if (not nz.size or nz[-1] < top) and self.middle:  # none of the last rows
+            between = np.flatnonzero(self.states(self.lower, j, only_column=True))
+            if between.size:
+                q = int(between[-1])
+                mid = self.middle[q]
+                g[k] = self.states(self.lower[q:q + 1], j)[0]
+                self.swap(k, mid)
+                self.lower[q] = self.block[mid]
+                return True
+        if not nz.size:
             return False
-        i = k + 1 + int(inside[-1])
+        i = int(nz[-1])
         g[[k, i]] = g[[i, k]]
-    swap(k, i)
-    return True
+        self.swap(k, self.pos[i])
+        return True
+
+    def _scales(self) -> np.ndarray:
+        """1 / D_t for the k pivots so far, D_t = d_t (d_t d_(t+1) ... d_(k-1)) the entry
+        of pivot row t in its column, as a centred k x 1 array."""
+        p, k = self.p, len(self.cols)
+        if len(self.scale) != k:
+            self.inverse += [pow(d, -1, p) for d in self.pivots[len(self.inverse):]]
+            acc, scale = 1, [0] * k
+            for t in range(k - 1, -1, -1):
+                acc = acc * self.inverse[t] % p
+                scale[t] = acc * self.inverse[t] % p
+            a = np.array(scale, dtype=np.float64)[:, None]
+            self.scale = np.where(a > (p - 1) // 2, a - p, a)
+        return self.scale
+
+    def states(self, x: np.ndarray, j: int, only_column: bool = False) -> np.ndarray:
+        """The rows of g that rows x of the panel (entries as on entry, not pivots) have
+        before the step of column j, or only their entries in column j modulo the pivots
+        (zero or not).
+
+        ``x - m P`` on the columns j.. is ``x[j:] - x[cols] @ Y`` with Y = P^-1 P[:, j:]
+        = ``G[:k, j:] / D`` and m = ``x[cols] @ F[:k, :k] / D`` (:meth:`_scales`):
+        blocked products of centred residues, exact."""
+        p, w, k = self.p, self.block.shape[1], len(self.cols)
+        hi = j + 1 if only_column else w + k
+        z = self.g[:k, j:hi] * self._scales()  # [Y | P^-1]
+        _centre(z, np.empty_like(z), p)
+        out = np.zeros((x.shape[0], hi - j), order="F")
+        out[:, :min(w, hi) - j] = x[:, j:min(w, hi)]
+        _submul(out, x[:, self.cols], z, p, self.depth)  # [x[j:] - x[cols] Y | -m]
+        if only_column:
+            return out
+        state = np.zeros((x.shape[0], self.g.shape[1]), order="F")
+        np.multiply(out, _centre_int(self.before, p), out=state[:, j:w + k])
+        _centre(state, np.empty_like(state), p)
+        return state
+
+    def smat(self) -> np.ndarray:
+        """``[-P^-1 | P^-1 Q]``, P^-1 = ``F[:r, :r] / D`` and P^-1 Q = ``S[:r, N] / D`` with
+        D_t = d_t (d_t ... d_(r-1)) and each column j' of N multiplied by the pivots of the
+        columns after it (the factors the steps left out)."""
+        g, p, w, cols, pivots = self.g, self.p, self.block.shape[1], self.cols, self.pivots
+        r = len(cols)
+        free = sorted(set(range(w)).difference(cols))
+        after = [1] * (r + 1)  # after[t]: product of the pivots t.. mod p
+        for t in range(r - 1, -1, -1):
+            after[t] = after[t + 1] * pivots[t] % p
+        smat = np.empty((r, w))
+        smat[:, :r] = -g[:r, w:w + r]
+        if free:
+            later = [after[t] for t in np.searchsorted(cols, free).tolist()]
+            rest = smat[:, r:]
+            np.multiply(g[:r, free], [_centre_int(v, p) for v in later], out=rest)
+            _centre(rest, np.empty_like(rest), p)
+        smat *= self._scales()
+        _centre(smat, np.empty_like(smat), p)
+        return smat
 
 
 def _centre_int(v: int, p: int) -> float:

@@ -138,15 +138,27 @@ def one_column_rule(a: np.ndarray, p: int, limit: int) -> tuple[list[int], list[
     return order, cols
 
 
-@given(kind=st.sampled_from(KINDS + ("tall",)), m=st.integers(1, 30), w=st.integers(1, 12),
-       p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
+def block_diagonal(m: int, n: int, size: int, p: int, seed: int) -> np.ndarray:
+    """Random blocks of ``size`` on the diagonal, rows shuffled."""
+    rng = np.random.default_rng(seed)
+    a = np.zeros((m, n), dtype=np.int64)
+    for i in range(0, min(m, n), size):
+        a[i:i + size, i:i + size] = rng.integers(0, p, size=a[i:i + size, i:i + size].shape)
+    return a[rng.permutation(m)]
+
+
+@given(kind=st.sampled_from(KINDS + ("tall", "block diagonal")), m=st.integers(1, 30),
+       w=st.integers(1, 12), p=st.sampled_from(PRIMES), seed=st.integers(0, 2**32 - 1),
        depth=st.sampled_from([None, 1, 2]), data=st.data())
 def test_panel_pivots_follow_the_one_column_rule(kind, m, w, p, seed, depth, data):
     """The panel elimination picks the pivots and swaps the rows as the one-column rule
     does, rows below the slab included (kind "tall": the first rows are zero, the pivots
-    are found below them), stops after ``limit`` pivots, and returns
-    smat = [-P^-1 | P^-1 Q]."""
-    a = matrix("uniform" if kind == "tall" else kind, m, w, p, seed)
+    are found below them; "block diagonal": among rows scattered below), stops after
+    ``limit`` pivots, and returns smat = [-P^-1 | P^-1 Q]."""
+    if kind == "block diagonal":
+        a = block_diagonal(m, w, 3, p, seed)
+    else:
+        a = matrix("uniform" if kind == "tall" else kind, m, w, p, seed)
     if kind == "tall":
         a[:m // 2] = 0
     limit = data.draw(st.integers(1, w + 1))
@@ -208,17 +220,25 @@ def test_widths_around_the_panel(kind, n, depth):
 
 
 @pytest.mark.parametrize("kind", ["uniform", "low rank", "late pivots", "repeated columns",
-                                  "sparse", "lower rows"])
+                                  "sparse", "lower rows", "block diagonal", "staircase"])
 def test_results_do_not_depend_on_the_panel_width(kind):
     """Panels pick the pivots of the one-column rule (a panel of one column is that rule):
     the same minors, kernels and free rows whatever the width, rows below the slab
-    included ("lower rows": the first rows span one dimension, some rows are zero)."""
+    included ("lower rows": the first rows span one dimension, some rows are zero; "block
+    diagonal", "staircase": the pivots of a panel in rows scattered below its first)."""
     rng = np.random.default_rng(11)
     n = 70
     if kind == "lower rows":
         a = rng.integers(0, P21, size=(n + 60, n))
         a[:40] = np.outer(rng.integers(1, 9, size=40), a[0]) % P21
         a[60:70] = 0
+    elif kind == "block diagonal":
+        a = block_diagonal(n + 60, n, 4, P21, 11)
+    elif kind == "staircase":  # row i non-zero on 3 columns from i / 2, last rows first
+        a = np.zeros((2 * n, n), dtype=np.int64)
+        for i in range(2 * n):
+            a[i, i // 2:i // 2 + 3] = rng.integers(1, P21, size=len(a[i, i // 2:i // 2 + 3]))
+        a = a[::-1].copy()
     else:
         a = matrix(kind, n + 60, n, P21, 11)
     found = []
