@@ -18,12 +18,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import flint
 import numpy as np
 
 from .errors import InputError
-from .linalg import ExactMatrix
+from .linalg import ExactMatrix, load_flint
 from .modular import matmul_mod
 from .network import (
     Activations,
@@ -34,6 +34,9 @@ from .network import (
     _lcm_of_denominators,
     as_samples,
 )
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = [
     "FrozenEdge",
@@ -102,6 +105,7 @@ def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int,
 
 def _fmpz_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a @ b for NumPy arrays of integers, multiplied by FLINT (NumPy's object dot is slow)."""
+    flint = load_flint()
     m, k = a.shape
     prod = flint.fmpz_mat(m, k, a.ravel().tolist()) * flint.fmpz_mat(k, b.shape[1],
                                                                      b.ravel().tolist())
@@ -275,7 +279,7 @@ class JacobianData:
     def exact_int(self, columns: Sequence[int]) -> flint.fmpz_mat:
         """J_int[:, columns] exactly, computing only those columns (all rows)."""
         arr = self.exact_array(columns)
-        return flint.fmpz_mat(arr.shape[0], arr.shape[1], arr.ravel().tolist())
+        return load_flint().fmpz_mat(arr.shape[0], arr.shape[1], arr.ravel().tolist())
 
     def residues(self, p: int, columns: Sequence[int]) -> np.ndarray:
         """J[:, columns] modulo p (int64), for a prime p below 2**26."""

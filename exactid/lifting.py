@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import product
+from typing import TYPE_CHECKING
 
-import flint
 import numpy as np
 
-from .linalg import ExactMatrix, fmpz_residues
+from .linalg import ExactMatrix, fmpz_residues, load_flint
 from .modular import matmul_centred, reduce_centred, residues_of_centred
 from .network import Activations, Network
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = [
     "activation_operator",
@@ -94,6 +97,7 @@ def gram_integer(xs: flint.fmpz_mat, dx: int, acts: Activations,
 
     G[i, j] = <x^i, x^j> prod_l c_l(i, j) + sum_m prod_{l >= m} c_l(i, j) + 1.
     """
+    flint = load_flint()
     n = xs.nrows()
     cols = list(range(n)) if cols is None else list(cols)
     picked = flint.fmpz_mat([[xs[j, a] for a in range(xs.ncols())] for j in cols]) \
@@ -131,7 +135,7 @@ def gram_exact_matrix(xs_int: flint.fmpz_mat, dx: int, acts: Activations) -> Exa
         return gram_residues(xs_int, dx, acts, p)
 
     def exact() -> flint.fmpz_mat:
-        return flint.fmpz_mat(n, n, gram_integer(xs_int, dx, acts).ravel().tolist())
+        return load_flint().fmpz_mat(n, n, gram_integer(xs_int, dx, acts).ravel().tolist())
 
     return ExactMatrix((n, n), residues, exact)
 

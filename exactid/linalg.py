@@ -16,17 +16,27 @@ array, cheap to build for large Jacobians) and, lazily, its exact integer form (
 
 from __future__ import annotations
 
+import functools
 import os
 import random
-import secrets
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import flint
 import numpy as np
 
 from .errors import CertificationError
-from .modular import PRIME_BITS_BLAS, kernel_profile_blocks, rank_profile, rank_profile_blocks
+from .modular import (
+    PRIME_BITS_BLAS,
+    is_prime,
+    kernel_profile_blocks,
+    rank_profile,
+    rank_profile_blocks,
+)
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = [
     "CertifiedRank",
@@ -46,7 +56,16 @@ exactly in float64 (``exactid.modular``)."""
 
 PRIME_ATTEMPTS = 3
 
-flint.ctx.threads = max(1, os.cpu_count() or 1)
+
+@functools.cache
+def load_flint() -> ModuleType:
+    """FLINT, imported on first use and set to one thread per core. A rank proved modulo a
+    prime (the BLAS elimination of :mod:`exactid.modular`) never needs it, so the commands
+    that stop there do not pay for loading it."""
+    import flint
+
+    flint.ctx.threads = max(1, os.cpu_count() or 1)
+    return flint
 
 
 def prime_rng(seed: int | None = None) -> random.Random:
@@ -57,14 +76,17 @@ def prime_rng(seed: int | None = None) -> random.Random:
     docs/theory/local.md §12.2), but primes an input can predict could make every attempt fail on
     purpose.
     """
-    return random.Random(secrets.randbits(128) if seed is None else seed)
+    return random.Random(int.from_bytes(os.urandom(16), "big") if seed is None else seed)
 
 
 def random_prime(rng: random.Random, bits: int = PRIME_BITS, avoid: int = 1) -> int:
-    """Return a random prime in [2**(bits-1), 2**bits) that does not divide ``avoid``."""
+    """Return a random prime in [2**(bits-1), 2**bits) that does not divide ``avoid``
+    (3 <= bits <= 26, the primes of the modular elimination)."""
+    if not 3 <= bits <= 26:
+        raise ValueError(f"bits must be in [3, 26], got {bits!r}")
     while True:
         candidate = rng.randrange(2 ** (bits - 1), 2 ** bits) | 1
-        if avoid % candidate and flint.fmpz(candidate).is_prime():
+        if avoid % candidate and is_prime(candidate):
             return candidate
 
 
@@ -148,7 +170,7 @@ def modular_minor_and_kernel(blocks: Iterable[np.ndarray], ncols: int, p: int
 
 
 def _submatrix(m: flint.fmpz_mat, rows: Sequence[int], cols: Sequence[int]) -> flint.fmpz_mat:
-    return flint.fmpz_mat(len(rows), len(cols), [m[i, j] for i in rows for j in cols])
+    return load_flint().fmpz_mat(len(rows), len(cols), [m[i, j] for i in rows for j in cols])
 
 
 def _kernel_from_minor(exact: flint.fmpz_mat, minor: Minor,
@@ -160,6 +182,7 @@ def _kernel_from_minor(exact: flint.fmpz_mat, minor: Minor,
     scaled to coprime integers). They span ker M iff M K = 0, which is checked exactly;
     they are independent because K restricted to the free rows is diagonal and non-zero.
     """
+    flint = load_flint()
     ncols = exact.ncols()
     chosen = set(minor.columns)
     free = [c for c in range(ncols) if c not in chosen]
@@ -301,7 +324,7 @@ _GROUP_LIMIT = 64
 
 def _exact_part(part: np.ndarray) -> ExactMatrix:
     return ExactMatrix(part.shape, lambda q: (part % q).astype(np.int64),
-                       lambda: flint.fmpz_mat(*part.shape, part.ravel().tolist()))
+                       lambda: load_flint().fmpz_mat(*part.shape, part.ravel().tolist()))
 
 
 def _whole_group(group: list[int], count: int, exact: np.ndarray, place: dict[int, int],
@@ -335,7 +358,7 @@ def _one_by_one(hint: np.ndarray, p: int, group: list[int], exact: np.ndarray,
     vector is 0, so the v_t are independent.
     """
     m = hint.shape[1]
-    echelon, rank = flint.nmod_mat(hint[::-1].T.tolist(), p).rref()
+    echelon, rank = load_flint().nmod_mat(hint[::-1].T.tolist(), p).rref()
     if rank != m:
         return None
     basis = np.array([[int(x) for x in row] for row in echelon.tolist()],
@@ -357,6 +380,7 @@ def _one_by_one(hint: np.ndarray, p: int, group: list[int], exact: np.ndarray,
 
 def _exact_fallback(exact: flint.fmpz_mat, rng: random.Random, avoid: int) -> CertifiedRank:
     """Exact rank over Q (FLINT, multimodular), then witnesses for both bounds."""
+    load_flint()  # FLINT's threads set
     m, n = exact.nrows(), exact.ncols()
     rank = exact.rank() if m >= n else exact.transpose().rank()
     for _ in range(4 * PRIME_ATTEMPTS):

@@ -101,11 +101,11 @@ transpose of a wide one.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-import flint
 import numpy as np
 
 __all__ = [
@@ -113,6 +113,7 @@ __all__ = [
     "KernelProfile",
     "RankProfile",
     "block_depth",
+    "is_prime",
     "kernel_mod",
     "kernel_profile",
     "kernel_profile_blocks",
@@ -179,8 +180,32 @@ def block_depth(p: int) -> int:
     return (2**51 - 1 - h) // (h * h)
 
 
+@functools.cache
+def _small_primes() -> np.ndarray:
+    """The primes below 2**13, by the sieve of Eratosthenes (91**2 > 2**13)."""
+    sieve = np.ones(1 << 13, dtype=bool)
+    sieve[:2] = False
+    for i in range(2, 91):
+        if sieve[i]:
+            sieve[i * i::i] = False
+    return np.flatnonzero(sieve)
+
+
+@functools.lru_cache(maxsize=1024)
+def is_prime(n: int) -> bool:
+    """Whether the integer 0 <= n < 2**26 is prime, by trial division by every prime below
+    2**13: a composite n has a prime factor at most sqrt(n) < 2**13. (A few lines of
+    NumPy, so that a rank modulo a prime never needs to load FLINT.)"""
+    if not isinstance(n, int) or not 0 <= n < _MAX_PRIME:
+        raise ValueError(f"n must be an integer in [0, 2**26), got {n!r}")
+    primes = _small_primes()
+    if n < 1 << 13:
+        return n >= 2 and bool(primes[np.searchsorted(primes, n)] == n)
+    return bool((n % primes).all())
+
+
 def _check_prime(p: int) -> None:
-    if not isinstance(p, int) or not 3 <= p < _MAX_PRIME or not flint.fmpz(p).is_prime():
+    if not isinstance(p, int) or not 3 <= p < _MAX_PRIME or not is_prime(p):
         raise ValueError(f"p must be an odd prime below 2**26, got {p!r}")
 
 

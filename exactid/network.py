@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import flint
 import numpy as np
 
 from .display import Summarised
 from .errors import InputError
+from .linalg import load_flint
 from .numbers import parse_rational, parse_rationals
+
+if TYPE_CHECKING:
+    import flint
 
 __all__ = ["Activations", "ForwardPass", "Network", "as_samples", "certified_activations"]
 
@@ -56,7 +59,7 @@ def _int_matrix(rows: Sequence[Sequence[Fraction]], scale: int) -> flint.fmpz_ma
     nrows = len(rows)
     ncols = len(rows[0]) if nrows else 0
     flat = [v.numerator * (scale // v.denominator) for row in rows for v in row]
-    return flint.fmpz_mat(nrows, ncols, flat)
+    return load_flint().fmpz_mat(nrows, ncols, flat)
 
 
 @dataclass(frozen=True, repr=False)
@@ -471,6 +474,7 @@ class ForwardPass:
 
     @staticmethod
     def compute(net: Network, samples: Sequence[Sequence[Fraction]]) -> ForwardPass:
+        flint = load_flint()
         n = len(samples)
         dx = _lcm_of_denominators(v for row in samples for v in row)
         f = _int_matrix(samples, dx) if n else flint.fmpz_mat(0, net.n_inputs)

@@ -20,6 +20,7 @@ from exactid.modular import (
     PRIME_BITS_BLAS,
     RankProfile,
     block_depth,
+    is_prime,
     kernel_mod,
     kernel_profile_blocks,
     matmul_mod,
@@ -644,3 +645,14 @@ def test_kernel_profile_blocks_stops_at_full_column_rank():
         raise AssertionError("a block was read after the rank reached ncols")
 
     assert kernel_profile_blocks(blocks(), 10, P21).profile.rank == 10
+
+
+def test_is_prime_agrees_with_flint():
+    # every n below 2^16, products of two primes near 2^13 (the largest squares and
+    # semiprimes below 2^26), and random n up to 2^26
+    rng = random.Random(7)
+    hard = [8191 * 8191, 8179 * 8191, 8191 * 8171, 2**26 - 1, 2**26 - 5, 8192, 8193]
+    ns = list(range(1 << 16)) + hard + [rng.randrange(1 << 26) for _ in range(20000)]
+    assert [is_prime(n) for n in ns] == [bool(flint.fmpz(n).is_prime()) for n in ns]
+    with pytest.raises(ValueError):
+        is_prime(1 << 26)
