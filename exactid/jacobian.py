@@ -190,22 +190,49 @@ class JacobianData:
     def column_scale(self) -> tuple[Fraction, ...]:
         return self._exact[2]
 
+    def _segments(self, cols: np.ndarray) -> list[tuple[int, bool, slice | np.ndarray,
+                                                        np.ndarray | None]]:
+        """Where each block of parameters goes among ``cols``: per layer l, its weights then
+        its bias, as (l, is bias, positions in ``cols``, indices within the block or None
+        when the block is taken whole, in order, at a slice of positions)."""
+        sizes = [w * v for v, w in zip(self.net.widths, self.net.widths[1:])]
+        blocks = [(l, False, size) for l, size in enumerate(sizes)] + \
+            [(l, True, width) for l, width in enumerate(self.net.widths[1:])]
+        found, lo = [], 0
+        for l, bias, size in blocks:
+            pos = np.flatnonzero((cols >= lo) & (cols < lo + size))
+            local = cols[pos] - lo
+            if pos.size == size and (size == 0 or (pos[-1] - pos[0] == size - 1 and
+                                                  (np.diff(local) == 1).all())):
+                found.append((l, bias, slice(int(pos[0]), int(pos[0]) + size) if size
+                              else slice(0, 0), None))
+            elif pos.size:
+                found.append((l, bias, pos, local))
+            lo += size
+        return found
+
     def _rows(self, posts: list[np.ndarray], weights: list[np.ndarray], part: slice | np.ndarray,
-              cols: np.ndarray, p: int) -> np.ndarray:
-        """Rows of J[:, cols] modulo p for the samples in ``part``, sample-major."""
-        net, nout = self.net, self.net.n_outputs
+              cols: np.ndarray, p: int, out: np.ndarray | None = None) -> np.ndarray:
+        """Rows of J[:, cols] modulo p for the samples in ``part``, sample-major, written into
+        ``out`` (any integer dtype holding [0, p); by default a new int64 array). Each block
+        of parameters goes straight to its columns: no whole-Jacobian intermediate."""
+        nout = self.net.n_outputs
         masks = [m[part] for m in self.masks]
         f = [v[part] for v in posts]
         n = f[0].shape[0]
-        out = np.empty((n * nout, len(cols)), dtype=np.int64)
+        if out is None:
+            out = np.empty((n * nout, len(cols)), dtype=np.int64)
+        segments = self._segments(cols)
         for k in range(nout):
             grads = self._gradients(weights, masks, n, k, p)
-            blocks = []
-            for l in range(net.depth):
-                block = grads[l][:, :, None] * f[l][:, None, :]
-                block %= p
-                blocks.append(block.reshape(n, -1))
-            out[k::nout] = np.concatenate(blocks + grads, axis=1)[:, cols]
+            rows = out[k::nout]
+            for l, bias, pos, local in segments:
+                if bias:
+                    block = grads[l]
+                else:
+                    block = (grads[l][:, :, None] * f[l][:, None, :]).reshape(n, -1)
+                    block %= p  # products of residues below 2^26: below 2^52
+                rows[:, pos] = block if local is None else block[:, local]
         return out
 
     def _gradients(self, weights: list[np.ndarray], masks: list[np.ndarray], n: int, k: int,
@@ -238,7 +265,7 @@ class JacobianData:
             block = np.empty((first * nout, len(cols)), dtype=np.int32 if p < 2**31 else np.int64)
             for start in range(0, first, step):
                 part = slice(start, min(first, start + step))
-                block[start * nout:part.stop * nout] = self._rows(posts, weights, part, cols, p)
+                self._rows(posts, weights, part, cols, p, block[start * nout:part.stop * nout])
             yield block
             del block
         for start in range(first, self.n, step):
