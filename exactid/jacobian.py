@@ -89,12 +89,14 @@ def _inverse(d: int, p: int, inverses: dict[int, int]) -> int:
     return inv
 
 
-def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int,
-                    inverses: dict[int, int]) -> np.ndarray:
-    """The residues modulo p (in [0, p)) of a matrix of Fractions, as int64."""
+def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int, inverses: dict[int, int],
+                    parts: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """The residues modulo p (in [0, p)) of a matrix of Fractions, as int64; ``parts``: its
+    numerators and denominators as int64 arrays, if already known."""
     ncols = len(rows[0]) if rows else 0
-    parts = _int64_parts(rows, ncols) if p < 2**31 else None
     if parts is None:
+        parts = _int64_parts(rows, ncols)
+    if parts is None or p >= 2**31:
         return np.array([[v.numerator * _inverse(v.denominator, p, inverses) % p for v in row]
                          for row in rows], dtype=np.int64).reshape(len(rows), -1)
     num, den = parts
@@ -136,9 +138,16 @@ class JacobianData:
         return self.n * self.net.n_outputs
 
     @cached_property
+    def sample_parts(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Numerators and denominators of the samples as int64 arrays (None if too large)."""
+        return _int64_parts(self.samples, self.net.n_inputs)
+
+    @cached_property
     def denominators(self) -> int:
         """lcm of every denominator of theta and X: primes dividing it are avoided."""
-        d = _lcm_of_denominators(v for row in self.samples for v in row)
+        parts = self.sample_parts
+        d = math.lcm(*np.unique(parts[1]).tolist()) if parts is not None else \
+            _lcm_of_denominators(v for row in self.samples for v in row)
         for w, b in zip(self.net.weights, self.net.biases):
             d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
         return d
@@ -155,7 +164,7 @@ class JacobianData:
             raise ValueError(f"the prime {p} divides a denominator")
         inverses: dict[int, int] = {}
         weights = [_residue_matrix(w, p, inverses) for w in self.net.weights]
-        posts = [_residue_matrix(self.samples, p, inverses)]
+        posts = [_residue_matrix(self.samples, p, inverses, self.sample_parts)]
         for l in range(self.net.depth - 1):
             b = _residue_matrix([self.net.biases[l]], p, inverses)
             z = (matmul_mod(posts[-1], weights[l].T.copy(), p) + b) % p

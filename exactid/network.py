@@ -35,8 +35,10 @@ def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
     return math.lcm(*{v.denominator for v in values})
 
 
-_NUMERATOR = attrgetter("numerator")
-_DENOMINATOR = attrgetter("denominator")
+# Fraction's slots, read without its properties' Python calls (twice as fast); a value
+# without them (not a Fraction) makes _int64_parts return None, and the caller falls back.
+_NUMERATOR = attrgetter("_numerator")
+_DENOMINATOR = attrgetter("_denominator")
 
 
 def _int64_parts(rows: Sequence[Sequence[Fraction]], ncols: int
