@@ -10,7 +10,6 @@ converted exactly: a float is its binary value, ``np.float32(0.1)`` is 13421773/
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
@@ -135,10 +134,23 @@ def _parse_plain(text: str) -> Fraction | None:
     return Fraction(sign * int(num))
 
 
-@functools.lru_cache(maxsize=1 << 16)
+_TEXT_CACHE: dict[str, Fraction] = {}
+_TEXT_CACHE_SIZE = 1 << 16
+
+
 def _parse_text(text: str) -> Fraction:
-    """The rational spelled by ``text`` (cached: sample files repeat their values, such as
-    the 256 pixel values k/255; a Fraction is immutable, so sharing it is safe)."""
+    """The rational spelled by ``text``, cached in ``_TEXT_CACHE`` (emptied when full):
+    sample files repeat their values, such as the 256 pixel values k/255, and a Fraction
+    is immutable, so sharing it is safe."""
+    value = _TEXT_CACHE.get(text)
+    if value is None:
+        if len(_TEXT_CACHE) >= _TEXT_CACHE_SIZE:
+            _TEXT_CACHE.clear()
+        value = _TEXT_CACHE[text] = _parse_new_text(text)
+    return value
+
+
+def _parse_new_text(text: str) -> Fraction:
     plain = _parse_plain(text)
     if plain is not None:
         return plain
@@ -162,8 +174,10 @@ def parse_rationals(values: Any, where: str) -> list[Fraction]:
     """
     if not isinstance(values, (list, tuple)):
         raise ValueError(f"{where}: expected a list, got {type(values).__name__}")
+    cached = _TEXT_CACHE.get
     try:
         return [v if type(v) is Fraction else
+                q if type(v) is str and (q := cached(v)) is not None else
                 Fraction(v) if type(v) is int else
                 _parse_text(str(v)) if isinstance(v, str) else parse_rational(v)
                 for v in values]
