@@ -9,6 +9,7 @@ small networks only; verdicts use the Gram matrix.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 from itertools import product
@@ -198,6 +199,6 @@ def pattern_rank_bound(acts: Activations, n_inputs: int) -> int:
     """Upper bound on rank alpha: sum over distinct patterns of min(count, N_0 + 1)
     (docs/theory/local.md §7)."""
     d = n_inputs
-    patterns = np.concatenate(acts.active, axis=1)
-    _, counts = np.unique(patterns, axis=0, return_counts=True)
-    return int(sum(min(int(c), d + 1) for c in counts))
+    patterns = np.packbits(np.concatenate(acts.active, axis=1).astype(bool), axis=1)
+    counts = Counter(map(bytes, patterns))  # one key per pattern (its bits, packed)
+    return sum(min(c, d + 1) for c in counts.values())

@@ -534,6 +534,9 @@ def _as_point(x: Sequence[Any], dim: int, where: str = "point") -> list[Fraction
     return point
 
 
+_FRACTION_TYPE = {Fraction}
+
+
 def as_samples(rows: Sequence[Sequence[Any]], dim: int,
                where: str = "samples") -> list[list[Fraction]]:
     """Return samples as lists of Fractions, checking that each has dimension ``dim``."""
@@ -543,7 +546,7 @@ def as_samples(rows: Sequence[Sequence[Any]], dim: int,
     for i, r in enumerate(rows):
         if not isinstance(r, (list, tuple)):
             raise InputError(f"{where}: sample {i} is not a list of numbers")
-        if len(r) == dim and all(type(v) is Fraction for v in r):
+        if len(r) == dim and set(map(type, r)) <= _FRACTION_TYPE:
             out.append(list(r))  # already exact (parsed once, when the file was read)
         else:
             out.append(_as_point(r, dim, f"{where}: sample {i}"))

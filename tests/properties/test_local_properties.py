@@ -322,3 +322,23 @@ def test_jacobian_modulo_p_is_the_exact_jacobian_reduced(case, p, huge, data):
     assert jac.residues(p, range(net.n_params)).tolist() == want
     cols = data.draw(st.lists(st.integers(0, net.n_params - 1), unique=True), label="columns")
     assert jac.residues(p, cols).tolist() == [[row[c] for c in cols] for row in want]
+
+
+@given(st.integers(0, 40), st.lists(st.integers(1, 12), min_size=1, max_size=3),
+       st.integers(1, 4), st.randoms(use_true_random=False))
+def test_pattern_rank_bound_counts_distinct_patterns(n, widths, d, rnd):
+    # sum over the distinct patterns (all hidden layers together) of min(count, d + 1)
+    import numpy as np
+
+    from exactid.lifting import pattern_rank_bound
+    from exactid.network import Activations
+
+    density = rnd.random()
+    active = tuple(np.array([[int(rnd.random() < density) for _ in range(w)] for _ in range(n)],
+                            dtype=np.int64).reshape(n, w) for w in widths)
+    counts: dict = {}
+    for i in range(n):
+        key = tuple(int(v) for layer in active for v in layer[i])
+        counts[key] = counts.get(key, 0) + 1
+    assert pattern_rank_bound(Activations(active, ()), d) == \
+        sum(min(c, d + 1) for c in counts.values())
