@@ -158,14 +158,15 @@ def modular_minor(blocks: Iterable[np.ndarray], ncols: int, p: int,
     return Minor(p, profile.rows, profile.columns)
 
 
-def modular_minor_and_kernel(blocks: Iterable[np.ndarray], ncols: int, p: int
-                             ) -> tuple[Minor, np.ndarray]:
+def modular_minor_and_kernel(blocks: Iterable[np.ndarray], ncols: int, p: int,
+                             rank_bound: int | None = None) -> tuple[Minor, np.ndarray]:
     """A maximal minor non-singular modulo p of the matrix whose rows modulo p come in
     ``blocks``, and a basis of its kernel modulo p (ncols x (ncols - rank) residues): the
     kernel is the hint of :func:`rank_on_kernel_support`. Rows beyond the first block are
-    read only when it does not have full column rank
-    (:func:`exactid.modular.kernel_profile_blocks`)."""
-    found = kernel_profile_blocks(blocks, ncols, p)
+    read only when it has neither full column rank nor the rank ``rank_bound``, a proved
+    upper bound (the kernel is then that of the first block;
+    :func:`exactid.modular.kernel_profile_blocks`)."""
+    found = kernel_profile_blocks(blocks, ncols, p, rank_bound=rank_bound)
     return Minor(p, found.profile.rows, found.profile.columns), found.kernel
 
 

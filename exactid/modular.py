@@ -790,7 +790,8 @@ def kernel_mod(a: np.ndarray, p: int, *, depth: int | None = None
 
 
 def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
-                          depth: int | None = None) -> KernelProfile:
+                          depth: int | None = None, rank_bound: int | None = None
+                          ) -> KernelProfile:
     """Rank profile and right kernel modulo p of the matrix stacking ``blocks``.
 
     The first block B (int residues in [0, p), ``ncols`` columns, as in
@@ -809,6 +810,10 @@ def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
 
     The work beyond B is one product E K1 per block and an elimination of E K1, instead of
     reducing every further row by every pivot row.
+
+    ``rank_bound``, an upper bound on the rank that the caller has proved (for Gamma, its
+    dimension D): when B reaches it, no other block is read either. The minor is then
+    maximal, but the kernel returned is that of B alone.
     """
     _check_prime(p)
     depth = _check_depth(p, depth)
@@ -823,7 +828,7 @@ def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
         raise ValueError(f"expected a 2-D array with {ncols} columns, got {first.shape}")
     head = kernel_profile(first, p, depth=depth)
     k1 = head.kernel
-    if not k1.shape[1]:
+    if not k1.shape[1] or head.profile.rank == rank_bound:
         return head
     parts = []
     for block in it:

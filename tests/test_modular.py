@@ -647,6 +647,29 @@ def test_kernel_profile_blocks_stops_at_full_column_rank():
     assert kernel_profile_blocks(blocks(), 10, P21).profile.rank == 10
 
 
+def test_kernel_profile_blocks_stops_at_the_rank_bound():
+    # rank 6 < 10 columns: a first block of rank 6 ends it when the caller proved rank <= 6,
+    # and the same block without the bound reads on (the bound, not luck, stops it)
+    a = low_rank(np.random.default_rng(3), 40, 10, 6, P21)
+    rank = nmod(a, P21).rank()
+
+    def blocks():
+        yield a[:20]
+        raise AssertionError("a block was read after the rank reached the bound")
+
+    found = kernel_profile_blocks(blocks(), 10, P21, rank_bound=rank)
+    assert found.profile.rank == rank < 10
+    assert nmod(a[np.ix_(found.profile.rows, found.profile.columns)], P21).det() != 0
+    assert not matmul_mod(a[:20], found.kernel, P21).any()
+    with pytest.raises(AssertionError, match="after the rank"):
+        kernel_profile_blocks(blocks(), 10, P21)
+    split = [a[:20], a[20:]]
+    bounded = kernel_profile_blocks(split, 10, P21, rank_bound=rank + 1)
+    plain = kernel_profile_blocks(split, 10, P21)  # a bound not reached changes nothing
+    assert (bounded.profile, bounded.free) == (plain.profile, plain.free)
+    assert (bounded.kernel == plain.kernel).all()
+
+
 def test_is_prime_agrees_with_flint():
     # every n below 2^16, products of two primes near 2^13 (the largest squares and
     # semiprimes below 2^26), and random n up to 2^26

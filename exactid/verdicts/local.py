@@ -368,7 +368,8 @@ class _Procedure:
         if self.never or self.always:  # docs/theory/local.md §10: R_Gamma < D, C_S cannot hold
             return self.activation_or_theorem8(data, columns, acts, rng, reasons, frozen_doc,
                                                extra)
-        minor, hint = _gamma_minor(data, columns, rng)
+        # R_Gamma <= D and R_Gamma <= R_A <= N_L * pattern bound: either one reached ends it
+        minor, hint = _gamma_minor(data, columns, rng, min(d, nout * pattern_bound))
         self.progress(f"rank of Gamma modulo a prime (>= {minor.size}, D = {d})")
         gram: CertifiedRank | None = None
         gram_kernel: dict = {}
@@ -580,14 +581,16 @@ class _Procedure:
                            rank_a=r_a, proved_ranks=False, rank_j_lower=r_low, **extra)
 
 
-def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random
-                 ) -> tuple[Minor, np.ndarray]:
+def _gamma_minor(data: Any, columns: Sequence[int], rng: random.Random,
+                 rank_bound: int | None = None) -> tuple[Minor, np.ndarray]:
     """The largest minor of Gamma non-singular modulo a random prime, which proves
     R_Gamma >= its size (an unlucky prime gives a smaller minor, never a wrong one), and
-    the kernel of Gamma modulo that prime (a hint for ``rank_on_kernel_support``)."""
+    the kernel of Gamma modulo that prime (a hint for ``rank_on_kernel_support``), unless
+    the minor reaches ``rank_bound``, a proved upper bound on R_Gamma: then no further
+    row is computed, and the kernel is that of the rows read."""
     p = random_prime(rng, avoid=data.denominators)
     return modular_minor_and_kernel(data.residue_blocks(p, columns, first_rows=len(columns)),
-                                    len(columns), p)
+                                    len(columns), p, rank_bound)
 
 
 def _minor_doc(minor: Minor | None, nout: int | None = None,
