@@ -542,6 +542,12 @@ def as_samples(rows: Sequence[Sequence[Any]], dim: int,
     """Return samples as lists of Fractions, checking that each has dimension ``dim``."""
     if not isinstance(rows, (list, tuple)):
         raise InputError(f"{where}: expected a list of samples")
+    if len(rows) > 1 and all(type(r) is list and len(r) == dim for r in rows):
+        try:  # all at once; on an error, row by row below, to name the sample
+            flat = parse_rationals([v for r in rows for v in r], where)
+            return [flat[i:i + dim] for i in range(0, len(flat), dim)]
+        except ValueError:
+            pass
     out = []
     for i, r in enumerate(rows):
         if not isinstance(r, (list, tuple)):

@@ -176,6 +176,10 @@ def parse_rationals(values: Any, where: str) -> list[Fraction]:
         raise ValueError(f"{where}: expected a list, got {type(values).__name__}")
     cached = _TEXT_CACHE.get
     try:
+        if len(values) > 64 and set(map(type, values)) == {str}:
+            # a long list of texts (all the samples of a file): each distinct one parsed once
+            table = {t: _parse_text(t) for t in set(values)}
+            return list(map(table.__getitem__, values))
         return [v if type(v) is Fraction else
                 q if type(v) is str and (q := cached(v)) is not None else
                 Fraction(v) if type(v) is int else

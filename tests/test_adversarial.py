@@ -77,9 +77,9 @@ def _plant_prime_failures(monkeypatch, failures: int) -> list[int]:
         fail = failing(p)
         return real_blocks((blind(b, fail) for b in blocks), ncols, p, target)
 
-    def kernel_of_blocks(blocks, ncols, p):
+    def kernel_of_blocks(blocks, ncols, p, rank_bound=None):
         fail = failing(p)
-        return real_kernel((blind(b, fail) for b in blocks), ncols, p)
+        return real_kernel((blind(b, fail) for b in blocks), ncols, p, rank_bound)
 
     monkeypatch.setattr(local_mod, "modular_minor", minor_of_blocks)
     monkeypatch.setattr(local_mod, "modular_minor_and_kernel", kernel_of_blocks)

@@ -7,12 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exactid.errors import InputError
+from exactid.network import as_samples
 from exactid.numbers import (
     _RATIONAL_TEXT,
     _parse_plain,
     format_rational,
     loads_json,
     parse_rational,
+    parse_rationals,
     rationalize,
     to_fraction,
 )
@@ -188,3 +191,29 @@ def test_plain_fast_path_values(text, expected):
                                   "٣/4", "--1", "1.5/2", "", "-"])
 def test_plain_fast_path_declines_other_spellings(text):
     assert _parse_plain(text) is None
+
+
+@given(st.lists(st.sampled_from(["3/4", "-3/4", "0.5", "7", "0", "-0", "6/8", "1e-2", 5,
+                                 Fraction(2, 3)]), min_size=0, max_size=200))
+def test_long_lists_parse_as_one_by_one(values):
+    # long lists of texts take the path that parses each distinct text once
+    assert parse_rationals(values, "v") == [parse_rational(v) for v in values]
+
+
+def test_long_list_error_names_the_entry():
+    values = ["1/2"] * 100 + ["3/0"] + ["1/2"] * 10
+    with pytest.raises(ValueError, match=r"v\[100\].*zero denominator"):
+        parse_rationals(values, "v")
+
+
+def test_samples_parsed_together_keep_rows_and_name_a_bad_sample():
+    rows = [[f"{i}/7", "0.25", "-3"] for i in range(50)]
+    assert as_samples(rows, 3) == [[Fraction(i, 7), Fraction(1, 4), Fraction(-3)]
+                                   for i in range(50)]
+    rows[31][1] = "1/x"
+    with pytest.raises(InputError, match="sample 31"):
+        as_samples(rows, 3)
+    rows[31][1] = "1/2"
+    rows[7] = rows[7][:2]
+    with pytest.raises(InputError, match="sample 7: has dimension 2"):
+        as_samples(rows, 3)
