@@ -27,12 +27,15 @@ from .linalg import ExactMatrix, load_flint
 from .modular import matmul_mod
 from .network import (
     Activations,
-    ForwardPass,
+    LayerStep,
     Network,
     _int64_parts,
     _int_matrix,
     _lcm_of_denominators,
+    _scaled_ints,
     as_samples,
+    exact_layers,
+    layer_denominators,
 )
 
 if TYPE_CHECKING:
@@ -107,9 +110,12 @@ def _residue_matrix(rows: Sequence[Sequence[Fraction]], p: int, inverses: dict[i
 
 
 def _fmpz_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for NumPy arrays of integers, multiplied by FLINT (NumPy's object dot is slow)."""
-    flint = load_flint()
+    """a @ b for NumPy arrays of integers, multiplied by FLINT (NumPy's object dot is slow)
+    unless the inner dimension is 1 (an outer product: no conversion to FLINT's integers)."""
     m, k = a.shape
+    if k == 1:
+        return a.astype(object) * b.astype(object)
+    flint = load_flint()
     prod = flint.fmpz_mat(m, k, a.ravel().tolist()) * flint.fmpz_mat(k, b.shape[1],
                                                                      b.ravel().tolist())
     return np.array([int(v) for v in prod.entries()], dtype=object).reshape(m, b.shape[1])
@@ -146,9 +152,7 @@ class JacobianData:
     @cached_property
     def denominators(self) -> int:
         """lcm of every denominator of theta and X: primes dividing it are avoided."""
-        parts = self.sample_parts
-        d = math.lcm(*set(parts[1].ravel().tolist())) if parts is not None else \
-            _lcm_of_denominators(v for row in self.samples for v in row)
+        d = self.sample_denominator
         for w, b in zip(self.net.weights, self.net.biases):
             d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
         return d
@@ -156,7 +160,7 @@ class JacobianData:
     @cached_property
     def samples_int(self) -> tuple[flint.fmpz_mat, int]:
         """The samples times the lcm ``dx`` of their denominators (an integer matrix), and dx."""
-        dx = _lcm_of_denominators(v for row in self.samples for v in row)
+        dx = self.sample_denominator
         return _int_matrix(self.samples, dx), dx
 
     def _modular(self, p: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -173,32 +177,52 @@ class JacobianData:
         return posts, weights
 
     @cached_property
-    def forward(self) -> ForwardPass:
-        """The exact forward pass at the samples."""
-        return self.net.forward(self.samples)
+    def sample_denominator(self) -> int:
+        """dx, the lcm of the denominators of the samples."""
+        parts = self.sample_parts
+        return math.lcm(*set(parts[1].ravel().tolist())) if parts is not None else \
+            _lcm_of_denominators(v for row in self.samples for v in row)
 
     @cached_property
-    def _exact(self) -> tuple[list[np.ndarray], list[np.ndarray], tuple[Fraction, ...]]:
-        """Integer f_l, integer weights and the column scale of J_int."""
+    def _exact_weights(self) -> tuple[list[np.ndarray], tuple[Fraction, ...]]:
+        """Integer weights and the column scale of J_int."""
         net = self.net
-        fp = self.forward
-        dws = [_layer_denominator(w) for w in net.weights]
-        weights = [np.array([[v.numerator * (dws[l] // v.denominator) for v in row]
-                             for row in net.weights[l]], dtype=object)
+        dx = self.sample_denominator
+        scales = list(layer_denominators(net, dx))
+        dws = [dw for dw, _, _ in scales]
+        post_den = [dx] + [d for _, _, d in scales]
+        weights = [np.array(_scaled_ints(net.weights[l], net.widths[l], dws[l]),
+                            dtype=object).reshape(net.widths[l + 1], net.widths[l])
                    for l in range(net.depth)]
         # The true gradient with respect to z_{l+1} is the integer one divided by tail[l].
         tail = [math.prod(dws[l + 1:]) for l in range(net.depth)]
         scale_w, scale_b = [], []
         for l in range(net.depth):
             size = net.widths[l + 1] * net.widths[l]
-            scale_w += [Fraction(1, tail[l] * fp.post_den[l])] * size
+            scale_w += [Fraction(1, tail[l] * post_den[l])] * size
             scale_b += [Fraction(1, tail[l])] * net.widths[l + 1]
-        posts = [v.astype(object) for v in fp.post_values]
-        return posts, weights, tuple(scale_w + scale_b)
+        return weights, tuple(scale_w + scale_b)
+
+    @cached_property
+    def _exact_pass(self) -> tuple[list[np.ndarray], Iterator[LayerStep]]:
+        """Integer f_l computed so far (object arrays) and the rest of the exact pass."""
+        dx = self.sample_denominator
+        flat = _scaled_ints(self.samples, self.net.n_inputs, dx)
+        first = np.array(flat, dtype=object).reshape(self.n, self.net.n_inputs)
+        return [first], exact_layers(self.net, self.n, flat, dx)
+
+    def _exact_posts(self, count: int) -> list[np.ndarray]:
+        """Integer f_0, ..., f_(count-1): the exact forward pass is run only that far."""
+        posts, steps = self._exact_pass
+        while len(posts) < count:
+            step = next(steps)
+            width = self.net.widths[len(posts)]
+            posts.append(np.array(step.f_values, dtype=object).reshape(self.n, width))
+        return posts
 
     @property
     def column_scale(self) -> tuple[Fraction, ...]:
-        return self._exact[2]
+        return self._exact_weights[1]
 
     def _segments(self, cols: np.ndarray) -> list[tuple[int, bool, slice | np.ndarray,
                                                         np.ndarray | None]]:
@@ -259,17 +283,18 @@ class JacobianData:
         return out
 
     def _gradients(self, weights: list[np.ndarray], masks: list[np.ndarray], n: int, k: int,
-                   modulus: int | None) -> list[np.ndarray]:
-        """Gradients of output k with respect to z_1, ..., z_L (integer or mod ``modulus``)."""
+                   modulus: int | None, lowest: int = 0) -> list[np.ndarray | None]:
+        """Gradients of output k with respect to z_1, ..., z_L (integer or mod ``modulus``),
+        from the top down to z_(lowest+1) (None below)."""
         dtype = np.int64 if modulus else object
         g = np.zeros((n, self.net.n_outputs), dtype=dtype)
         g[:, k] = 1
-        grads = [g]
-        for l in range(self.net.depth - 2, -1, -1):
+        grads: list[np.ndarray | None] = [g]
+        for l in range(self.net.depth - 2, lowest - 1, -1):
             g = (matmul_mod(g, weights[l + 1], modulus) if modulus
                  else _fmpz_product(g, weights[l + 1])) * masks[l]
             grads.insert(0, g)
-        return grads
+        return [None] * (len(self.net.weights) - len(grads)) + grads
 
     def residue_blocks(self, p: int, columns: Sequence[int], first_rows: int = 0,
                        rows_per_block: int = 4096) -> Iterator[np.ndarray]:
@@ -306,7 +331,7 @@ class JacobianData:
     def exact_array(self, columns: Sequence[int]) -> np.ndarray:
         """J_int[:, columns] exactly, as a NumPy array of Python integers, computing only
         those columns (all rows)."""
-        posts, weights, _ = self._exact
+        weights = self._exact_weights[0]
         net, n, nout = self.net, self.n, self.net.n_outputs
         # parameter index -> (layer, receiving neuron, input neuron or -1 for a bias)
         where = []
@@ -314,9 +339,13 @@ class JacobianData:
             where += [(l, i, j) for i in range(net.widths[l + 1]) for j in range(net.widths[l])]
         where += [(l, i, -1) for l in range(net.depth) for i in range(net.widths[l + 1])]
         picked = [where[c] for c in columns]
+        # only the layers of the columns: the forward pass up to the highest weight, the
+        # backward pass down to the lowest layer
+        posts = self._exact_posts(1 + max((l for l, _, j in picked if j >= 0), default=-1))
+        lowest = min((l for l, _, _ in picked), default=net.depth - 1)
         out = np.empty((n * nout, len(picked)), dtype=object)
         for k in range(nout):
-            grads = self._gradients(weights, list(self.masks), n, k, None)
+            grads = self._gradients(weights, list(self.masks), n, k, None, lowest)
             for l in range(net.depth):
                 for bias in (False, True):
                     pos = [a for a, (m, _, j) in enumerate(picked) if m == l and (j < 0) == bias]

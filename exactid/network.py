@@ -8,7 +8,7 @@ layer; every index is 0-based.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
@@ -25,20 +25,25 @@ from .numbers import parse_rational, parse_rationals
 if TYPE_CHECKING:
     import flint
 
-__all__ = ["Activations", "ForwardPass", "Network", "as_samples", "certified_activations"]
+__all__ = ["Activations", "ForwardPass", "LayerStep", "Network", "as_samples",
+           "certified_activations", "exact_layers", "layer_denominators"]
 
 Matrix = tuple[tuple[Fraction, ...], ...]
 Vector = tuple[Fraction, ...]
-
-
-def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
-    return math.lcm(*{v.denominator for v in values})
 
 
 # Fraction's slots, read without its properties' Python calls (twice as fast); a value
 # without them (not a Fraction) makes _int64_parts return None, and the caller falls back.
 _NUMERATOR = attrgetter("_numerator")
 _DENOMINATOR = attrgetter("_denominator")
+
+
+def _lcm_of_denominators(values: Iterable[Fraction]) -> int:
+    values = list(values)
+    try:
+        return math.lcm(*set(map(_DENOMINATOR, values)))
+    except AttributeError:  # not only Fractions
+        return math.lcm(*{v.denominator for v in values})
 
 
 def _int64_parts(rows: Sequence[Sequence[Fraction]], ncols: int
@@ -56,12 +61,21 @@ def _int64_parts(rows: Sequence[Sequence[Fraction]], ncols: int
     return num.reshape(len(rows), ncols), den.reshape(len(rows), ncols)
 
 
+def _scaled_ints(rows: Sequence[Sequence[Fraction]], ncols: int, scale: int) -> list[int]:
+    """``scale * rows`` (``scale`` clears the denominators) as one flat list of integers."""
+    parts = _int64_parts(rows, ncols)
+    if parts is None:
+        return [v.numerator * (scale // v.denominator) for row in rows for v in row]
+    num, den = parts[0].ravel().tolist(), parts[1].ravel().tolist()
+    factor = {d: scale // d for d in set(den)}
+    return [a * factor[d] for a, d in zip(num, den)]
+
+
 def _int_matrix(rows: Sequence[Sequence[Fraction]], scale: int) -> flint.fmpz_mat:
     """Return ``scale * rows`` as an integer matrix (``scale`` clears the denominators)."""
     nrows = len(rows)
     ncols = len(rows[0]) if nrows else 0
-    flat = [v.numerator * (scale // v.denominator) for row in rows for v in row]
-    return load_flint().fmpz_mat(nrows, ncols, flat)
+    return load_flint().fmpz_mat(nrows, ncols, _scaled_ints(rows, ncols, scale))
 
 
 @dataclass(frozen=True, repr=False)
@@ -458,6 +472,50 @@ def _exact_activations(net: Network, samples: Sequence[Sequence[Fraction]],
 
 
 @dataclass(frozen=True)
+class LayerStep:
+    """One layer of the exact forward pass in integer form (:func:`exact_layers`):
+    ``z`` (n x N_{l+1}) divided by ``d`` is the pre-activation of layer l+1, ``z_values``
+    its entries row by row as Python ints; for a hidden layer, ``f`` = ReLU(z) is f_(l+1)
+    times d, ``f_values`` its entries (both None for the output layer)."""
+
+    z: flint.fmpz_mat
+    d: int
+    z_values: list[int]
+    f: flint.fmpz_mat | None
+    f_values: list[int] | None
+
+
+def layer_denominators(net: Network, dx: int) -> Iterator[tuple[int, int, int]]:
+    """Per layer l: the lcm dw of the denominators of W_l, db of b_l, and d, the common
+    denominator of z_(l+1) when the samples have the common denominator dx."""
+    fden = dx
+    for w, b in zip(net.weights, net.biases):
+        dw, db = _lcm_of_denominators(chain.from_iterable(w)), _lcm_of_denominators(b)
+        fden = math.lcm(fden * dw, db)
+        yield dw, db, fden
+
+
+def exact_layers(net: Network, n: int, flat: list[int], dx: int) -> Iterator[LayerStep]:
+    """The exact forward pass, one layer at a time (a consumer that needs the first layers
+    only stops early): ``flat`` holds the n samples times dx, row by row."""
+    flint = load_flint()
+    f, fden = flint.fmpz_mat(n, net.n_inputs, flat), dx
+    ones = flint.fmpz_mat(n, 1, [1] * n)
+    hidden = net.depth - 1
+    for l, (dw, db, d) in enumerate(layer_denominators(net, dx)):
+        w, b = net.weights[l], net.biases[l]
+        wt = _int_matrix(w, dw).transpose() * (d // (fden * dw))  # scaled before the product
+        z = f * wt + ones * (_int_matrix([b], db) * (d // db))
+        values = list(map(int, z.entries()))
+        if l == hidden:
+            yield LayerStep(z, d, values, None, None)
+            return
+        relu = [v if v > 0 else 0 for v in values]  # Python ints: no object-array passes
+        f, fden = flint.fmpz_mat(n, len(w), relu), d
+        yield LayerStep(z, d, values, f, relu)
+
+
+@dataclass(frozen=True)
 class ForwardPass:
     """Exact forward pass of a network at n samples, in integer form.
 
@@ -476,37 +534,26 @@ class ForwardPass:
 
     @staticmethod
     def compute(net: Network, samples: Sequence[Sequence[Fraction]]) -> ForwardPass:
-        flint = load_flint()
         n = len(samples)
         dx = _lcm_of_denominators(v for row in samples for v in row)
-        f = _int_matrix(samples, dx) if n else flint.fmpz_mat(0, net.n_inputs)
-        fden = dx
-        ones = flint.fmpz_mat(n, 1, [1] * n)
-        pre, den, post, post_den = [], [], [f], [dx]
-        values = [_array([int(e) for e in f.entries()], n, net.n_inputs)]
+        flat = _scaled_ints(samples, net.n_inputs, dx)
+        pre, den, post, post_den = [], [], [load_flint().fmpz_mat(n, net.n_inputs, flat)], [dx]
+        values = [_array(flat, n, net.n_inputs)]
         active, zeros = [], []
-        for l, (w, b) in enumerate(zip(net.weights, net.biases)):
-            dw = _lcm_of_denominators(v for row in w for v in row)
-            db = _lcm_of_denominators(b)
-            d = math.lcm(fden * dw, db)
-            wt = _int_matrix(w, dw).transpose()
-            bn = _int_matrix([b], db)
-            z = f * wt * (d // (fden * dw)) + ones * bn * (d // db)
-            pre.append(z)
-            den.append(d)
-            if l == net.depth - 1:
+        for l, step in enumerate(exact_layers(net, n, flat, dx)):
+            pre.append(step.z)
+            den.append(step.d)
+            if step.f is None:
                 break
-            width = len(w)
-            arr = _array([int(e) for e in z.entries()], n, width)
-            relu = np.where(arr > 0, arr, 0)
-            zeros += [(int(i), l, int(j)) for i, j in np.argwhere(arr == 0)]
-            f = flint.fmpz_mat(n, width, [int(v) for v in relu.ravel()] if relu.dtype == object
-                               else relu.ravel().tolist())
-            fden = d
-            post.append(f)
-            post_den.append(d)
-            values.append(relu)
-            active.append((arr > 0).astype(np.int64))
+            width = net.widths[l + 1]
+            if 0 in step.z_values:
+                zeros += [(i // width, l, i % width) for i, v in enumerate(step.z_values)
+                          if v == 0]
+            post.append(step.f)
+            post_den.append(step.d)
+            values.append(_array(step.f_values, n, width))
+            active.append(np.fromiter(map(bool, step.f_values), bool, n * width)
+                          .reshape(n, width).astype(np.int64))
         return ForwardPass(tuple(pre), tuple(den), tuple(post), tuple(post_den),
                            tuple(values), Activations(tuple(active), tuple(sorted(zeros))))
 

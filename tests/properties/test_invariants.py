@@ -163,6 +163,32 @@ def test_jacobian_matches_finite_difference_exactly_in_one_coordinate(net, data)
         assert [j_full[i * net.n_outputs + o][idx] for o in range(net.n_outputs)] == diff
 
 
+@given(nets(TINY), st.data())
+def test_jacobian_is_an_exact_difference_quotient_in_every_parameter(net, data):
+    # f(theta + t e_c) is affine in t while no activation changes (each pre-activation is
+    # then affine in t, so equal signs at both ends hold throughout): for a small enough
+    # step the difference quotient is the column of J exactly, in every layer
+    xs = data.draw(xst.samples(net, min_size=1, max_size=4))
+    assume(not net.activations(xs).zeros)
+    j_full = jacobian(net, xs)
+    idx = data.draw(st.integers(0, net.n_params - 1))
+    flat = net.flat_parameters()
+    before = [a.tolist() for a in net.activations(xs).active]
+    for k in range(1, 80):
+        t = F(1, 2**k)
+        moved = list(flat)
+        moved[idx] += t
+        other = net.with_flat_parameters(moved)
+        acts = other.activations(xs)
+        if not acts.zeros and [a.tolist() for a in acts.active] == before:
+            break
+    else:
+        raise AssertionError("no step keeps the activation patterns")
+    for i, x in enumerate(xs):
+        quotient = [(a - b) / t for a, b in zip(other(x), net(x))]
+        assert [j_full[i * net.n_outputs + o][idx] for o in range(net.n_outputs)] == quotient
+
+
 # ---------------------------------------------------------------- equivalence ~P
 def rebuild(net, perms, scalings):
     for layer, (perm, lams) in enumerate(zip(perms, scalings)):
