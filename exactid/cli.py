@@ -63,8 +63,17 @@ def _examples(*commands: str) -> str:
     return "examples (from the repository root):\n" + "\n".join(f"  {c}" for c in commands)
 
 
-def _command(sub: Any, name: str, help: str, *examples: str) -> argparse.ArgumentParser:
+class _Skipped:
+    """Stands for the parser of a subcommand not being run (``_parser(command)``)."""
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def _command(sub: Any, name: str, help: str, *examples: str) -> Any:
     """A subcommand whose help ends with example invocations."""
+    if getattr(sub, "only", None) not in (None, name):
+        return _Skipped()
     return sub.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".",
                           epilog=_examples(*examples),
                           formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -149,7 +158,9 @@ def require_dimension(domain: Any, domain_name: str, net: Any, net_name: str | N
                     f"{net_name or 'the network'} expects {net.n_inputs} inputs")
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser; with ``command``, that subcommand's parser only (a third of
+    the start-up of a short command goes to building the 16 others)."""
     p = _Parser(prog="exactid", description="Exact, certified identifiability verdicts for "
                 "ReLU networks with rational weights.", epilog=_examples(
                     f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json",
@@ -159,6 +170,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser,
                            metavar="COMMAND", title="commands", help="the command to run; "
                            "'exactid COMMAND --help' shows its options and examples")
+    sub.only = command  # type: ignore[attr-defined]
     loc = _command(sub, "local", "local identifiability from a finite sample",
                    f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json",
                    f"exactid local {_WORKED}/network.json --samples {_WORKED}/samples.json "
@@ -324,7 +336,8 @@ def main(argv: Sequence[str] | None = None, *, isolate: bool = False) -> int:
     long FLINT or BLAS call (``exactid.interrupt``); help, --version and usage errors are
     answered before that. Tests call ``main([...])`` in-process.
     """
-    args = _parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = _parser(argv[0] if argv and argv[0] in _COMMANDS else None).parse_args(argv)
     if isolate:
         from .interrupt import run_isolated
 

@@ -39,6 +39,17 @@ def subcommands():
     return parser, action.choices
 
 
+def test_a_command_parser_built_alone_is_the_same():
+    # main() builds only the parser of the command it runs: same options, help and errors
+    _, commands = subcommands()
+    assert set(commands) == set(cli._COMMANDS)
+    for name, full in commands.items():
+        alone = cli._parser(name)
+        action = next(a for a in alone._actions if isinstance(a, argparse._SubParsersAction))
+        assert list(action.choices) == [name]
+        assert action.choices[name].format_help() == full.format_help()
+
+
 def test_every_command_argument_and_option_has_help():
     parser, commands = subcommands()
     missing = [f"exactid {a.dest}" for a in parser._actions if not a.help]
