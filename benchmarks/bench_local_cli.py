@@ -482,7 +482,7 @@ def package_version(name: str) -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--case", action="append", choices=sorted(CASES),
-                    help="case to run (repeatable; default: A, B, gap)")
+                    help="case to run (repeatable; default: " + ", ".join(DEFAULT_CASES) + ")")
     ap.add_argument("--repeat", type=int, default=3, help="runs per side (median of)")
     ap.add_argument("--mnist", action="store_true", help="add the mnist case (one run)")
     ap.add_argument("--float-timeout", type=float, default=900.0,
