@@ -501,13 +501,13 @@ def exact_layers(net: Network, n: int, flat: list[int], dx: int) -> Iterator[Lay
     flint = load_flint()
     f, fden = flint.fmpz_mat(n, net.n_inputs, flat), dx
     ones = flint.fmpz_mat(n, 1, [1] * n)
-    hidden = net.depth - 1
+    last = net.depth - 1
     for l, (dw, db, d) in enumerate(layer_denominators(net, dx)):
         w, b = net.weights[l], net.biases[l]
         wt = _int_matrix(w, dw).transpose() * (d // (fden * dw))  # scaled before the product
         z = f * wt + ones * (_int_matrix([b], db) * (d // db))
         values = list(map(int, z.entries()))
-        if l == hidden:
+        if l == last:
             yield LayerStep(z, d, values, None, None)
             return
         relu = [v if v > 0 else 0 for v in values]  # Python ints: no object-array passes

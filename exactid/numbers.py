@@ -167,6 +167,9 @@ def _parse_new_text(text: str) -> Fraction:
         raise ValueError("has a zero denominator") from None
 
 
+_TABLE_TYPES = {str, JsonDecimal, int}
+
+
 def parse_rationals(values: Any, where: str) -> list[Fraction]:
     """Return a list of numbers as Fractions; on failure, the error names ``where[i]``.
 
@@ -176,9 +179,9 @@ def parse_rationals(values: Any, where: str) -> list[Fraction]:
         raise ValueError(f"{where}: expected a list, got {type(values).__name__}")
     cached = _TEXT_CACHE.get
     try:
-        if len(values) > 64 and set(map(type, values)) == {str}:
-            # a long list of texts (all the samples of a file): each distinct one parsed once
-            table = {t: _parse_text(t) for t in set(values)}
+        if len(values) > 64 and set(map(type, values)) <= _TABLE_TYPES:
+            # a long list (all the samples of a file): each distinct value parsed once
+            table = {v: Fraction(v) if type(v) is int else _parse_text(v) for v in set(values)}
             return list(map(table.__getitem__, values))
         return [v if type(v) is Fraction else
                 q if type(v) is str and (q := cached(v)) is not None else

@@ -193,11 +193,19 @@ def test_plain_fast_path_declines_other_spellings(text):
     assert _parse_plain(text) is None
 
 
-@given(st.lists(st.sampled_from(["3/4", "-3/4", "0.5", "7", "0", "-0", "6/8", "1e-2", 5,
-                                 Fraction(2, 3)]), min_size=0, max_size=200))
+@given(st.lists(st.sampled_from(["3/4", "-3/4", "0.5", "7", "0", "-0", "6/8", "1e-2", 5, 0,
+                                 -12, 10**30, Fraction(2, 3)]), min_size=0, max_size=200))
 def test_long_lists_parse_as_one_by_one(values):
-    # long lists of texts take the path that parses each distinct text once
+    # long lists of texts and integers take the path that parses each distinct one once
     assert parse_rationals(values, "v") == [parse_rational(v) for v in values]
+
+
+def test_long_lists_of_json_numbers_parse_exactly():
+    text = "[" + ", ".join(["0.1", "-3", "2.50", "1e-3", "7"] * 20) + "]"
+    assert parse_rationals(loads_json(text), "v") == \
+        [Fraction(1, 10), Fraction(-3), Fraction(5, 2), Fraction(1, 1000), Fraction(7)] * 20
+    with pytest.raises(ValueError, match=r"v\[100\]"):
+        parse_rationals(loads_json(text[:-1] + ", true]"), "v")
 
 
 def test_long_list_error_names_the_entry():
