@@ -518,7 +518,7 @@ def test_checker_matches_flint_det(kind, n, p, seed):
 
 
 @pytest.mark.parametrize("n", [64, 150])
-@pytest.mark.parametrize("p", [P21, P26])
+@pytest.mark.parametrize("p", [P21, P24, P26])  # lazy updates: never, sometimes, always due
 @pytest.mark.parametrize("kind", CHECK_KINDS)
 def test_checker_on_larger_matrices(kind, n, p):
     a = square(kind, n, p, n)
@@ -528,6 +528,32 @@ def test_checker_on_larger_matrices(kind, n, p):
         assert expected
     if kind in ("repeated row", "combination"):
         assert not expected
+
+
+@pytest.mark.parametrize("p", [P21, P24, P26])
+def test_checker_products_meet_the_exactness_bound(monkeypatch, p):
+    # the exactness argument of nonsingular.py, checked on every update: operands centred,
+    # and the block either centred (reduced after each block of terms) or, for a lazy
+    # update, still below the bound h + depth h^2 afterwards
+    h, depth = (p - 1) // 2, nonsingular._depth(p)
+    real = nonsingular._submul
+    seen = []
+
+    def submul(c, a, b, p_, centre=True):
+        assert np.abs(a).max(initial=0) <= h and np.abs(b).max(initial=0) <= h
+        if centre:
+            assert np.abs(c).max(initial=0) <= h
+        real(c, a, b, p_, centre)
+        if not centre:
+            assert a.shape[1] <= depth
+            assert np.abs(c).max(initial=0) <= h + depth * h * h
+        seen.append(centre)
+
+    monkeypatch.setattr(nonsingular, "_submul", submul)
+    for kind in ("uniform", "extreme", "swaps"):
+        a = square(kind, 150, p, 3)
+        assert is_nonsingular_mod(a, p) == (nmod(a, p).det() != 0)
+    assert True in seen and (False in seen) == (depth > 1)
 
 
 def test_checker_small_cases():

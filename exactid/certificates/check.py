@@ -183,13 +183,22 @@ def _int(value: Any, where: str, low: int | None = None, high: int | None = None
 
 
 def _number(value: Any, where: str) -> flint.fmpq:
+    if type(value) is str and (known := _TEXTS.get(value)) is not None:
+        return known  # sample files repeat their values (pixels k/255)
     if isinstance(value, str) and _BIG_EXPONENT.search(value):
         raise _Invalid(f"{where}: exponent too large in {_show(value)}")
     try:
         q = parse_rational(value, where)
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
-    return flint.fmpq(q.numerator, q.denominator)
+    number = flint.fmpq(q.numerator, q.denominator)
+    if type(value) is str and len(_TEXTS) < 1 << 16:
+        _TEXTS[value] = number
+    return number
+
+
+_TEXTS: dict[str, flint.fmpq] = {}
+"""Numbers already read, by their text (fmpq values are immutable)."""
 
 
 def _network(doc: Any, where: str) -> tuple[list, list]:
@@ -470,9 +479,10 @@ def _gamma_mod(t: _Theta, rows: list[tuple[int, int]], free: list[int], p: int) 
             grads.insert(0, g)
         gcat = np.concatenate(grads, axis=1)
         for s in range(0, len(mine), 256):  # row blocks bound the memory of the products
-            block = gcat[s:s + 256][:, gcol]
-            block *= fcat[idx[s:s + 256]][:, fcol]
-            np.remainder(block, p, out=out[done:done + len(block)], casting="unsafe")
+            block = np.take(gcat[s:s + 256], gcol, axis=1)
+            block *= np.take(fcat[idx[s:s + 256]], fcol, axis=1)
+            np.remainder(block, p, out=block)  # in place: a remainder cast on the fly is slow
+            out[done:done + len(block)] = block
             done += len(block)
     return out
 

@@ -15,6 +15,14 @@ every half-integer, so rint gives the integer nearest y / p and the result, an i
 computed exactly, lies in [-h, h]. Longer inner dimensions are cut into blocks of k terms
 with a reduction after each. A multiplier ``x * inv`` is a product of two centred residues.
 
+Lazy updates. The update of a right half (below) is left unreduced when that block,
+counting the unreduced updates it received before (``debt``), holds sums of at most k
+products besides a centred value: its entries are integers of magnitude <= h + k h^2 <
+2^51, so the difference is exact and a later reduction is exact. Such entries are centred
+before they are used: the pivot rows of a right half before they are an operand of its
+update, a column before its pivot is taken, the whole block before an update that would
+take its debt past k. Reductions do not change residues modulo p.
+
 Algorithm: Gaussian elimination with row pivoting, organised recursively on halves of the
 columns (as in Toledo's recursive LU). ``_eliminate(x, lo, hi)`` is entered when
 ``x[lo:, lo:hi]`` is the corresponding block of S, the Schur complement of the
@@ -36,8 +44,9 @@ import numpy as np
 
 __all__ = ["is_nonsingular_mod"]
 
-_CHUNK = 1 << 22  # entries of one temporary product: updates are cut into row chunks
-_SERIAL, _THREADED = 1 << 18, 1 << 26  # speed only: see _product
+_TEMP = 1 << 24  # entries of the temporary product (128 MB): updates are cut into row chunks
+_SLICE = 1 << 15  # entries of the slices subtracted and reduced at once: they stay in cache
+_SERIAL, _THREADED = 1 << 18, 1 << 22  # speed only: see _product
 
 
 def _depth(p: int) -> int:
@@ -53,30 +62,45 @@ def _reduce(y: np.ndarray, p: int) -> None:
     y -= q
 
 
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b. Below 2^26 multiply-adds, in calls of at most 2^18, which OpenBLAS runs on one
-    thread: threads only pay off on large products (and wait for each other when the
+def _product(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """out <- a @ b. Below 2^22 multiply-adds, in calls of at most 2^18, which OpenBLAS runs
+    on one thread: threads only pay off on large products (and wait for each other when the
     machine is loaded)."""
     (m, k), w = a.shape, b.shape[1]
-    out = np.empty((m, w), order="F")
     step = m if m * k * w >= _THREADED else max(1, _SERIAL // max(1, k * w))
     for i in range(0, m, step):
         np.matmul(a[i:i + step], b, out=out[i:i + step])
-    return out
 
 
-def _submul(c: np.ndarray, a: np.ndarray, b: np.ndarray, p: int) -> None:
-    """c <- (c - a @ b) reduced, over inner blocks of ``_depth(p)`` terms."""
-    k, step = _depth(p), max(1, _CHUNK // max(1, c.shape[1]))
-    for i in range(0, c.shape[0], step):
+def _submul(c: np.ndarray, a: np.ndarray, b: np.ndarray, p: int, centre: bool = True) -> None:
+    """c <- c - a @ b, over inner blocks of ``_depth(p)`` terms, each followed by a reduction
+    (c centred on entry); with ``centre`` False, one block whose bound the caller keeps
+    (``_eliminate``), left unreduced. The product goes to one scratch array, and is
+    subtracted (and reduced) by slices of columns small enough to stay in cache."""
+    m, w = c.shape
+    k, step = _depth(p), max(1, _TEMP // max(1, w))
+    scratch = np.empty((min(step, m), w), order="F")
+    cols = max(1, _SLICE // min(step, max(1, m)))
+    for i in range(0, m, step):
+        part = c[i:i + step]
+        prod = scratch[:part.shape[0]]
         for j in range(0, a.shape[1], k):
-            c[i:i + step] -= _product(a[i:i + step, j:j + k], b[j:j + k])
-            _reduce(c[i:i + step], p)
+            _product(a[i:i + step, j:j + k], b[j:j + k], prod)
+            for s in range(0, w, cols):
+                part[:, s:s + cols] -= prod[:, s:s + cols]
+                if centre:
+                    _reduce(part[:, s:s + cols], p)
 
 
-def _eliminate(x: np.ndarray, lo: int, hi: int, p: int) -> bool:
-    """Eliminate columns lo..hi-1 of x in place; False when a column has no pivot."""
+def _eliminate(x: np.ndarray, lo: int, hi: int, p: int, debt: int = 0) -> bool:
+    """Eliminate columns lo..hi-1 of x in place; False when a column has no pivot.
+
+    ``debt``: every entry of x[lo:, lo:hi] is an integer of magnitude at most
+    h + debt h^2 (module docstring), centred when 0; every entry left of column lo is
+    centred."""
     if hi - lo == 1:
+        if debt:
+            _reduce(x[lo:, lo], p)
         if x[lo, lo] == 0:
             nonzero = np.flatnonzero(x[lo:, lo])
             if nonzero.size == 0:
@@ -91,10 +115,18 @@ def _eliminate(x: np.ndarray, lo: int, hi: int, p: int) -> bool:
         _reduce(below, p)
         return True
     mid = (lo + hi) // 2
-    if not _eliminate(x, lo, mid, p):
+    if not _eliminate(x, lo, mid, p, debt):
         return False
-    _submul(x[mid:, mid:hi], x[mid:, lo:mid], x[lo:mid, mid:hi], p)
-    if not _eliminate(x, mid, hi, p):
+    right, pivots = x[mid:, mid:hi], x[lo:mid, mid:hi]
+    if debt:
+        _reduce(pivots, p)  # an operand: centred
+    if debt + mid - lo > _depth(p):
+        if debt:
+            _reduce(right, p)
+        debt = 0
+    lazy = debt + mid - lo <= _depth(p)
+    _submul(right, x[mid:, lo:mid], pivots, p, centre=not lazy)
+    if not _eliminate(x, mid, hi, p, debt + mid - lo if lazy else 0):
         return False
     _submul(x[hi:, lo:mid], x[hi:, mid:hi], x[mid:hi, lo:mid], p)
     return True
@@ -134,7 +166,7 @@ def is_nonsingular_mod(rows: np.ndarray, p: int) -> bool:
     # A^T is eliminated (det A^T = det A): the column-major copy of a row-major input reads
     # it in order, where a column-major copy of A itself would gather it (slow)
     x = np.array(a.T, dtype=np.float64, order="F")
-    step = max(1, _CHUNK // max(1, x.shape[0]))
+    step = max(1, _SLICE // max(1, x.shape[0]))
     for j in range(0, x.shape[1], step):  # centring: the residues x > h become x - p
         _reduce(x[:, j:j + step], p)
     return a.shape[0] == 0 or _eliminate(x, 0, a.shape[0], p)
