@@ -258,7 +258,10 @@ def _json_depth(text: str) -> int:
     parser reaches before it stops: the strings of any prefix it accepts are matched here
     as the same tokens.
     """
-    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    # without a backslash no quote is escaped, so the strings are the odd pieces between
+    # quotes (an unterminated one included): a split, much faster than the pattern
+    outside = "".join(text.split('"')[::2]) if "\\" not in text else _JSON_STRING.sub("", text)
+    brackets = _NOT_BRACKET.sub("", outside)
     return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets), initial=0))
 
 

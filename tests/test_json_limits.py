@@ -11,9 +11,12 @@ import os
 import subprocess
 import sys
 import time
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exactid import numbers
 from exactid.cli import main
@@ -134,6 +137,16 @@ def test_legit_deep_document_passes(tmp_path, capsys):
 ])
 def test_depth_scan(text, depth):
     assert _json_depth(text) == depth
+
+
+@given(st.text(alphabet='[]{}"\\ab,', max_size=40))
+def test_depth_scan_matches_the_string_pattern(text):
+    # the split used when there is no backslash finds the strings the pattern finds
+    from exactid.numbers import _BRACKET_STEP, _JSON_STRING, _NOT_BRACKET
+
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
+    assert _json_depth(text) == max(accumulate(map(_BRACKET_STEP.__getitem__, brackets),
+                                               initial=0))
 
 
 def test_depth_scan_is_linear_on_escaped_quotes():
