@@ -81,10 +81,6 @@ def gamma_columns(net: Network, frozen: Sequence[FrozenEdge]) -> list[int]:
     return [c for c in range(net.n_params) if c not in removed]
 
 
-def _layer_denominator(rows: Sequence[Sequence[Fraction]]) -> int:
-    return _lcm_of_denominators(v for row in rows for v in row)
-
-
 def _inverse(d: int, p: int, inverses: dict[int, int]) -> int:
     inv = inverses.get(d)
     if inv is None:
@@ -152,10 +148,8 @@ class JacobianData:
     @cached_property
     def denominators(self) -> int:
         """lcm of every denominator of theta and X: primes dividing it are avoided."""
-        d = self.sample_denominator
-        for w, b in zip(self.net.weights, self.net.biases):
-            d = math.lcm(d, _layer_denominator(w), _layer_denominator([b]))
-        return d
+        dws = [math.lcm(dw, db) for dw, db, _ in layer_denominators(self.net, 1)]
+        return math.lcm(self.sample_denominator, *dws)
 
     @cached_property
     def samples_int(self) -> tuple[flint.fmpz_mat, int]:
