@@ -812,8 +812,10 @@ def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
     reducing every further row by every pivot row.
 
     ``rank_bound``, an upper bound on the rank that the caller has proved (for Gamma, its
-    dimension D): when B reaches it, no other block is read either. The minor is then
-    maximal, but the kernel returned is that of B alone.
+    dimension D): when B reaches it, no other block is read either, and the rank with the
+    blocks read so far is checked whenever their rows have doubled, so that reading stops
+    soon after the bound is reached. The minor is then maximal, but the kernel returned is
+    that of the rows read.
     """
     _check_prime(p)
     depth = _check_depth(p, depth)
@@ -830,15 +832,22 @@ def kernel_profile_blocks(blocks: Iterable[np.ndarray], ncols: int, p: int, *,
     k1 = head.kernel
     if not k1.shape[1] or head.profile.rank == rank_bound:
         return head
-    parts = []
+    parts: list[np.ndarray] = []
+    tail, checked, rows_read = None, 0, 0
     for block in it:
         block = np.asarray(block)
         if block.ndim != 2 or block.shape[1] != ncols:
             raise ValueError(f"expected a 2-D array with {ncols} columns, got {block.shape}")
         parts.append(matmul_mod(block, k1, p, depth=depth))
+        rows_read += block.shape[0]
+        if rank_bound is not None and rows_read >= 2 * checked:  # doubling: at most twice
+            tail, checked = kernel_profile(np.concatenate(parts), p, depth=depth), rows_read
+            if head.profile.rank + tail.profile.rank >= rank_bound:
+                break
     if not parts:
         return head
-    tail = kernel_profile(np.concatenate(parts), p, depth=depth)
+    if checked != rows_read:
+        tail = kernel_profile(np.concatenate(parts), p, depth=depth)
     offset = first.shape[0]
     rows = head.profile.rows + tuple(offset + i for i in tail.profile.rows)
     cols = head.profile.columns + tuple(head.free[j] for j in tail.profile.columns)

@@ -696,6 +696,33 @@ def test_kernel_profile_blocks_stops_at_the_rank_bound():
     assert (bounded.kernel == plain.kernel).all()
 
 
+def test_kernel_profile_blocks_stops_soon_after_later_blocks_reach_the_bound():
+    # a first block short of the rank: later blocks are read until the rank with them
+    # reaches the bound (checked whenever the rows read have doubled), not to the end
+    a = low_rank(np.random.default_rng(4), 60, 12, 9, P21)
+    rank = nmod(a, P21).rank()
+    head = a[:5]  # rank 5 < 9
+    read = []
+
+    def blocks():
+        yield head
+        for i in range(5, 60, 5):
+            read.append(i)
+            yield a[i:i + 5]
+
+    found = kernel_profile_blocks(blocks(), 12, P21, rank_bound=rank)
+    assert found.profile.rank == rank == 9
+    rows = list(found.profile.rows)
+    assert nmod(a[np.ix_(rows, found.profile.columns)], P21).det() != 0
+    assert len(read) < 11  # stopped before the last block
+    seen = a[:5 + 5 * len(read)]
+    assert not matmul_mod(seen, found.kernel, P21).any()  # the kernel of the rows read
+    for bound in (None, rank + 1):  # a bound not reached reads everything
+        read.clear()
+        assert kernel_profile_blocks(blocks(), 12, P21, rank_bound=bound).profile.rank == 9
+        assert len(read) == 11
+
+
 def test_is_prime_agrees_with_flint():
     # every n below 2^16, products of two primes near 2^13 (the largest squares and
     # semiprimes below 2^26), and random n up to 2^26
