@@ -1,7 +1,9 @@
 """exactid.numbers: exact parsing, formatting and the lossy (but reported) rationalize."""
 
+import json
 import math
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -225,3 +227,23 @@ def test_samples_parsed_together_keep_rows_and_name_a_bad_sample():
     rows[7] = rows[7][:2]
     with pytest.raises(InputError, match="sample 7: has dimension 2"):
         as_samples(rows, 3)
+
+
+@pytest.mark.parametrize(("bad", "message"), [
+    ("1e400000", "exponent with more than 5 digits"), ("1/0", "zero denominator"),
+    ("nan", "is not a rational number"), (True, "got a boolean"), (None, "got NoneType"),
+    ([1], "got list")])
+def test_a_bad_entry_in_a_long_sample_file_is_one_line_naming_it(tmp_path, capsys, bad,
+                                                                  message):
+    # the samples are parsed all at once; a bad entry still gets exit 2 and its place
+    from exactid.cli import main
+
+    rows = [["1/3", "2/5"] for _ in range(100)]
+    rows[57][1] = bad
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(rows))
+    net = Path(__file__).parent.parent / "examples" / "worked-2-3-2-1" / "network.json"
+    assert main(["local", str(net), "--samples", str(path), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1
+    assert f"{path}: sample 57[1]:" in err and message in err
